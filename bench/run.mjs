@@ -1,0 +1,317 @@
+// Benchmark harness for nestjs-tus: W1–W4 against the floor, @tus/server and nestjs-tus (see bench/README.md).
+// Usage: node bench/run.mjs [--reps N] [--workloads W1,W2,W3,W4] [--quick] [--servers floor,tus-server,...]
+//        [--client inproc|child] [--no-build] [--profile <server id>] [--out file]
+// Env equivalents: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, fork, execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runWorkload, writePattern } from './lib/client.mjs';
+import { headStats, summarize, markdownTable, metric, unit } from './lib/report.mjs';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH);
+const MiB = 1024 * 1024;
+const KiB = 1024;
+
+// ---------- options ----------
+function parseArgs(argv) {
+  const o = {
+    reps: process.env.BENCH_REPS,
+    workloads: process.env.BENCH_WORKLOADS,
+    quick: process.env.BENCH_QUICK === '1',
+    servers: process.env.BENCH_SERVERS,
+    client: process.env.BENCH_CLIENT ?? 'inproc',
+    build: true,
+    profile: undefined,
+    out: path.join(BENCH, 'results', 'latest.json'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, inline] = argv[i].split('=', 2);
+    const val = () => inline ?? argv[++i];
+    if (k === '--reps') o.reps = val();
+    else if (k === '--workloads') o.workloads = val();
+    else if (k === '--quick') o.quick = true;
+    else if (k === '--servers') o.servers = val();
+    else if (k === '--client') o.client = val();
+    else if (k === '--no-build') o.build = false;
+    else if (k === '--profile') o.profile = val();
+    else if (k === '--out') o.out = path.resolve(val());
+    else if (k === '--help' || k === '-h') {
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 5).join('\n'));
+      process.exit(0);
+    } else throw new Error(`unknown option ${argv[i]}`);
+  }
+  o.reps = Number(o.reps ?? (o.quick ? 1 : 3));
+  o.workloads = (o.workloads ?? 'W1,W2,W3,W4').split(',').map((s) => s.trim().toUpperCase());
+  if (!['inproc', 'child'].includes(o.client)) throw new Error('--client must be inproc or child');
+  return o;
+}
+const opts = parseArgs(process.argv.slice(2));
+
+const SERVERS = [
+  { id: 'floor', name: 'floor', script: 'floor.mjs' },
+  { id: 'tus-server', name: '@tus/server', script: 'tus-server.mjs' },
+  { id: 'nestjs-tus', name: 'nestjs-tus', script: 'nestjs-tus.mjs', ours: true },
+  { id: 'nestjs-tus-fsync', name: 'nestjs-tus fsync', script: 'nestjs-tus.mjs', ours: true, env: { FSYNC: '1' }, only: ['W1', 'W2'] },
+  { id: 'nestjs-tus-fastify', name: 'nestjs-tus fastify', script: 'nestjs-tus.mjs', ours: true, env: { ADAPTER: 'fastify' } },
+];
+
+const sizes = opts.quick
+  ? { big: 32 * MiB, w3Count: 300, w4: 32 * MiB }
+  : { big: 256 * MiB, w3Count: 2000, w4: 128 * MiB };
+const common = { warmup: 50, warmupSize: 64 * KiB, headIntervalMs: 20 };
+const SPECS = {
+  W1: { ...common, count: 8, size: sizes.big, concurrency: 4, patchSize: sizes.big },
+  W2: { ...common, count: 8, size: sizes.big, concurrency: 4, patchSize: 8 * MiB },
+  W3: { ...common, count: sizes.w3Count, size: 64 * KiB, concurrency: 32, patchSize: 64 * KiB },
+  W4: { ...common, count: 4, size: sizes.w4, concurrency: 4, kind: 'tus-js-client' },
+};
+for (const w of opts.workloads) if (!SPECS[w]) throw new Error(`unknown workload ${w}`);
+
+// ---------- helpers ----------
+const tempDirs = new Set();
+let liveServer = null;
+function mkTemp(prefix) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(d);
+  return d;
+}
+function rmTemp(d) {
+  fs.rmSync(d, { recursive: true, force: true });
+  tempDirs.delete(d);
+}
+function cleanupAll() {
+  if (liveServer && liveServer.exitCode === null) liveServer.kill('SIGKILL');
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  cleanupAll();
+  process.exit(130);
+});
+
+let CLK_TCK = 100;
+try {
+  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {}
+
+function procStats(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1]);
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { peakRssMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024, cpuMs: ((+f[11] + +f[12]) * 1000) / CLK_TCK };
+}
+
+function newestMtime(dir) {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function ensureBuild() {
+  const idx = path.join(ROOT, 'dist', 'src', 'index.js');
+  const stale = !fs.existsSync(idx) || newestMtime(path.join(ROOT, 'src')) > fs.statSync(idx).mtimeMs;
+  if (stale && opts.build) {
+    console.error('building the library (npm run build) …');
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (b.status !== 0) return 'npm run build failed';
+  }
+  if (!fs.existsSync(idx)) return 'dist/src/index.js missing';
+  const check = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', "const m = await import('./dist/src/index.js'); if (!m.TusModule) process.exit(3);"],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  return check.status === 0 ? null : `dist/src/index.js does not export TusModule (${check.stderr.trim().split('\n')[0] ?? ''})`;
+}
+
+async function startServer(def, uploadDir) {
+  const nodeArgs = [];
+  if (opts.profile === def.id) {
+    const dir = path.join(BENCH, 'results', 'profiles');
+    fs.mkdirSync(dir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+  }
+  const child = spawn(process.execPath, [...nodeArgs, path.join(BENCH, 'servers', def.script)], {
+    cwd: ROOT,
+    env: { ...process.env, UPLOAD_DIR: uploadDir, ...def.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  liveServer = child;
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const port = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('server not ready after 60 s')), 60_000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = /^(\d+)\s*$/m.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? sig}) before it was ready: ${stderr.trim()}`));
+    });
+  });
+  return { child, port, stderr: () => stderr };
+}
+
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+function runClient(port, spec, hooks) {
+  if (opts.client === 'inproc') return runWorkload({ port, spec, hooks });
+  return new Promise((resolve, reject) => {
+    const c = fork(path.join(BENCH, 'lib', 'client.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    c.on('message', async (m) => {
+      if (m.type === 'timedStart' || m.type === 'timedEnd') {
+        await hooks[m.type]();
+        c.send({ type: `${m.type}-ack` });
+      } else if (m.type === 'result' || m.type === 'error') {
+        c.kill();
+        if (m.type === 'result') resolve(m.result);
+        else reject(new Error(m.error));
+      }
+    });
+    c.once('exit', (code) => reject(new Error(`client exited (${code})`)));
+    c.send({ type: 'run', port, spec });
+  });
+}
+
+async function makeSources(spec) {
+  const dir = mkTemp('nestjs-tus-bench-src-');
+  const files = [];
+  for (let i = 0; i < spec.count; i++) {
+    const f = path.join(dir, `source-${i}.bin`);
+    const ws = fs.createWriteStream(f);
+    const closed = new Promise((r, j) => ws.on('close', r).on('error', j));
+    await writePattern(ws, spec.size);
+    await closed;
+    files.push(f);
+  }
+  return { dir, files };
+}
+
+async function oneRun(def, workload, rep, spec) {
+  const uploadDir = mkTemp('nestjs-tus-bench-up-');
+  const record = { rep, workload, server: def.name };
+  let srv;
+  try {
+    srv = await startServer(def, uploadDir);
+    const idle = procStats(srv.child.pid);
+    let cpu0 = 0;
+    let cpu1 = 0;
+    const hooks = {
+      timedStart: () => void (cpu0 = procStats(srv.child.pid).cpuMs),
+      timedEnd: () => void (cpu1 = procStats(srv.child.pid).cpuMs),
+    };
+    const r = await runClient(srv.port, spec, hooks);
+    if (srv.child.exitCode !== null || srv.child.signalCode !== null) throw new Error(`server died: ${srv.stderr()}`);
+    const end = procStats(srv.child.pid);
+    Object.assign(record, r, { workload, head: headStats(r.head) });
+    record.server_ = { idleRssMiB: idle.rssMiB, peakRssMiB: end.peakRssMiB, cpuTotalMs: end.cpuMs, cpuTimedMs: cpu1 - cpu0 };
+  } catch (err) {
+    record.error = String(err?.message ?? err);
+  } finally {
+    if (srv) await stopServer(srv.child);
+    liveServer = null;
+    rmTemp(uploadDir);
+    try {
+      execFileSync('sync');
+    } catch {}
+    await sleep(opts.quick ? 100 : 500);
+  }
+  return record;
+}
+
+function line(r) {
+  if (r.error) return `  ${r.workload} ${r.server.padEnd(18)} FAILED: ${r.error.slice(0, 300)}`;
+  const extra = r.cutShort || r.verified !== r.uploads ? `  notes: ${r.notes.slice(0, 3).join(' | ')}` : '';
+  return (
+    `  ${r.workload} ${r.server.padEnd(18)} ${metric(r).toFixed(0).padStart(5)} ${unit(r.workload).padEnd(9)}` +
+    ` ${r.seconds.toFixed(2)} s  HEAD p99 ${r.head.p99.toFixed(1)} ms (n=${r.head.count}${r.head.errors ? `, ${r.head.errors} err` : ''})` +
+    `  RSS ${r.server_.peakRssMiB.toFixed(0)} MiB  CPU ${(r.server_.cpuTimedMs / 1000).toFixed(2)} s` +
+    `  client CPU ${(r.clientCpuMs / 1000).toFixed(2)} s  cut ${r.cutShort}  verified ${r.verified}/${r.uploads}${extra}`
+  );
+}
+
+// ---------- main ----------
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+  node: process.version,
+  os: `${os.type()} ${os.release()}`,
+};
+const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
+console.log(`command: ${command}`);
+console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, node ${machine.node}, ${machine.os}`);
+console.log(`options: reps=${opts.reps} workloads=${opts.workloads.join(',')} quick=${opts.quick} client=${opts.client}`);
+
+let servers = opts.servers
+  ? opts.servers.split(',').map((id) => SERVERS.find((s) => s.id === id.trim()) ?? fail(`unknown server ${id}`))
+  : SERVERS;
+function fail(msg) {
+  throw new Error(msg);
+}
+if (!servers.some((s) => s.id === 'floor')) servers = [SERVERS[0], ...servers];
+if (servers.some((s) => s.ours)) {
+  const problem = ensureBuild();
+  if (problem) {
+    console.error(`WARNING: skipping nestjs-tus servers: ${problem}`);
+    servers = servers.filter((s) => !s.ours);
+  }
+}
+console.log(`servers: ${servers.map((s) => s.name).join(', ')}\n`);
+
+const results = { command, machine, date: new Date().toISOString(), options: { ...opts, out: undefined }, specs: {}, runs: [] };
+const save = () => {
+  fs.mkdirSync(path.dirname(opts.out), { recursive: true });
+  fs.writeFileSync(opts.out, JSON.stringify(results, null, 1));
+};
+
+try {
+  let sources;
+  if (opts.workloads.includes('W4')) {
+    sources = await makeSources(SPECS.W4);
+    SPECS.W4.files = sources.files;
+  }
+  for (const w of opts.workloads) results.specs[w] = { ...SPECS[w], files: undefined };
+  for (let rep = 1; rep <= opts.reps; rep++) {
+    console.log(`repetition ${rep}/${opts.reps}`);
+    for (const w of opts.workloads) {
+      for (const def of servers) {
+        if (def.only && !def.only.includes(w)) continue;
+        const r = await oneRun(def, w, rep, SPECS[w]);
+        results.runs.push(r);
+        console.log(line(r));
+        save();
+      }
+    }
+  }
+} finally {
+  cleanupAll();
+}
+
+const order = servers.map((s) => s.name);
+results.summary = summarize(results.runs, order, opts.workloads);
+save();
+console.log(`\n${opts.quick ? 'QUICK (smoke sizes) — ' : ''}median over ${opts.reps} rep(s) of the ratio to the floor in the same repetition`);
+console.log(`${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; \`${command}\`\n`);
+console.log(markdownTable(results.summary));
+console.log(`\nraw numbers: ${path.relative(process.cwd(), opts.out)}`);

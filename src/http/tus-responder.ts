@@ -1,0 +1,84 @@
+import { HttpException, Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { TusError } from '../protocol/tus-error.js';
+import { TUS_VERSION } from '../protocol/tus-headers.js';
+import type { TusResponse } from '../protocol/tus-request.js';
+import type { CorsPolicy } from './cors-policy.js';
+import { nodeRequest, takeNodeResponse, type FrameworkReply, type FrameworkRequest } from './framework-request.js';
+
+/**
+ * Writes tus answers, successes and errors alike, with the headers every tus response carries:
+ * `Tus-Resumable`, `X-Content-Type-Options` and CORS.
+ */
+export class TusResponder {
+  private readonly logger = new Logger('TusModule');
+
+  constructor(private readonly cors: CorsPolicy) {}
+
+  async send(req: FrameworkRequest, reply: FrameworkReply, response: TusResponse): Promise<void> {
+    const raw = nodeRequest(req);
+    const res = takeNodeResponse(reply);
+    if (res.headersSent || res.destroyed) return;
+    this.writeHead(raw, res, response.status, response.headers);
+    const body = response.body;
+    if (body === undefined || typeof body === 'string' || raw.method === 'HEAD') {
+      if (typeof body !== 'string' && body !== undefined) body.destroy();
+      res.end(raw.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    try {
+      await pipeline(body, res);
+    } catch {
+      // The client went away mid-download; nothing to answer.
+    }
+  }
+
+  /** Turns any error (tus rule, guard rejection, user handler's HttpException, bug) into a tus answer. */
+  sendError(req: FrameworkRequest, reply: FrameworkReply, error: unknown): void {
+    const raw = nodeRequest(req);
+    const res = takeNodeResponse(reply);
+    const { status, message, headers } = this.describe(error, raw);
+    if (res.headersSent) {
+      // Too late for a status line: end the exchange so the client sees a failure and resumes.
+      res.destroy();
+      return;
+    }
+    this.writeHead(raw, res, status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+    res.end(raw.method === 'HEAD' ? undefined : `${message}\n`);
+  }
+
+  private describe(error: unknown, raw: IncomingMessage): { status: number; message: string; headers: Record<string, string> } {
+    if (error instanceof TusError) return { status: error.status, message: error.message, headers: error.headers };
+    if (error instanceof HttpException) {
+      const body = error.getResponse();
+      const text =
+        typeof body === 'string'
+          ? body
+          : ([] as unknown[]).concat((body as { message?: unknown }).message ?? error.message).join('; ');
+      return { status: error.getStatus(), message: oneLine(text), headers: {} };
+    }
+    this.logger.error(`${raw.method} ${raw.url} failed: ${(error as Error)?.stack ?? String(error)}`);
+    return { status: 500, message: 'internal server error; the upload can be resumed', headers: {} };
+  }
+
+  private writeHead(raw: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>): void {
+    res.statusCode = status;
+    res.setHeader('Tus-Resumable', TUS_VERSION);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    for (const [name, value] of Object.entries(this.cors.headers(raw.headers, raw.method ?? ''))) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    // A body we did not read to the end cannot be skipped on a kept-alive connection.
+    if (hasUnreadBody(raw)) res.setHeader('Connection', 'close');
+  }
+}
+
+function hasUnreadBody(raw: IncomingMessage): boolean {
+  if (raw.readableEnded) return false;
+  const length = raw.headers['content-length'];
+  return length !== undefined ? length !== '0' : raw.headers['transfer-encoding'] !== undefined;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').slice(0, 1000);
+}

@@ -1,0 +1,20 @@
+export { TusModule } from './tus.module.js';
+export { TusService } from './tus.service.js';
+export { PRE_CREATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, MaxSizeResolver } from './tus-options.js';
+export type { PreCreateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
+export type { PreCreateContext, UploadCompleteContext, UploadRecord } from './protocol/upload-record.js';
+export { TusError } from './protocol/tus-error.js';
+export { FileStore, type FileStoreOptions } from './storage/file-store.js';
+export {
+  StorageFullError,
+  UploadExistsError,
+  type GoneReason,
+  type NewUpload,
+  type StoreEntry,
+  type StoredUpload,
+  type UploadLookup,
+  type UploadStore,
+} from './storage/upload-store.js';
+export { MemoryLocker } from './locking/memory-locker.js';
+export { LockTimeoutError, type Lock, type Locker } from './locking/locker.js';

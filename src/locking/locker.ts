@@ -1,0 +1,29 @@
+/**
+ * Per-upload mutual exclusion with "newest wins" semantics (tus-protocol.md §4.3, §8 D14):
+ * a request that wants a held lock asks the holder to let go, and waits until it has.
+ * The holder stops reading its body, keeps what it wrote, and releases.
+ *
+ * The interface is small on purpose so a lock held in Redis (several instances) fits behind it:
+ * `onReleaseRequested` is how a newer request, possibly on another machine, reaches the holder.
+ */
+export interface Locker {
+  /**
+   * Resolves once the caller holds the lock for `id`. `onReleaseRequested` is called (at most once)
+   * when a newer request wants the same lock. Rejects with {@link LockTimeoutError} when the holder
+   * has not let go within `timeoutMs`.
+   */
+  acquire(id: string, onReleaseRequested: () => void, timeoutMs: number): Promise<Lock>;
+  /** Takes the lock only if nobody holds it, without disturbing a holder (background jobs). */
+  tryAcquire(id: string): Promise<Lock | undefined>;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+export class LockTimeoutError extends Error {
+  constructor(readonly id: string, timeoutMs: number) {
+    super(`upload ${id} is busy: an earlier request did not let go within ${timeoutMs} ms`);
+    this.name = 'LockTimeoutError';
+  }
+}

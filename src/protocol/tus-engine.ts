@@ -1,0 +1,386 @@
+import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
+import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
+import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
+import { BodyReader } from './body-reader.js';
+import { ExpiryPolicy, isComplete } from './expiry-policy.js';
+import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
+import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
+import { TusError, badRequest, gone, notFound } from './tus-error.js';
+import type { TusRequest, TusResponse } from './tus-request.js';
+import { parseUploadMetadata, type UploadMetadata } from './upload-metadata.js';
+import { toUploadRecord, type EngineHooks, type UploadRecord } from './upload-record.js';
+
+export interface TusEngineConfig {
+  store: UploadStore;
+  locker: Locker;
+  hooks: EngineHooks;
+  /** The largest upload accepted for this request, or undefined for no limit. */
+  maxSize(context: unknown): Promise<number | undefined>;
+  maxMetadataSize: number;
+  maxMetadataPairs: number;
+  expireIncompleteAfter: number;
+  completedRetention: number;
+  /** How long a terminated or expired id keeps answering 410 before it is forgotten (404). */
+  tombstoneRetention: number;
+  idleTimeout: number;
+  lockTimeout: number;
+}
+
+/**
+ * The tus 1.0.0 rules, framework-free: it takes a {@link TusRequest} and returns a {@link TusResponse}
+ * or throws a {@link TusError}. Every check that can refuse a request runs before anything is stored.
+ */
+export class TusEngine {
+  readonly expiry: ExpiryPolicy;
+
+  constructor(private readonly config: TusEngineConfig) {
+    this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
+  }
+
+  get extensions(): readonly string[] {
+    return this.expiry.enabled ? EXTENSIONS : EXTENSIONS.filter((e) => e !== 'expiration');
+  }
+
+  handle(req: TusRequest): Promise<TusResponse> {
+    const onCollection = req.method === 'OPTIONS' || req.method === 'POST';
+    if (onCollection !== (req.id === undefined) && req.method !== 'OPTIONS') throw methodNotAllowed(req);
+    switch (req.method) {
+      case 'OPTIONS':
+        return this.options(req);
+      case 'POST':
+        return this.create(req);
+      case 'HEAD':
+        return this.head(req);
+      case 'PATCH':
+        return this.patch(req);
+      case 'DELETE':
+        return this.terminate(req);
+      case 'GET':
+        return this.download(req);
+      default:
+        throw methodNotAllowed(req);
+    }
+  }
+
+  async options(req: TusRequest): Promise<TusResponse> {
+    const headers: Record<string, string> = {
+      'Tus-Version': TUS_VERSION,
+      'Tus-Extension': this.extensions.join(','),
+    };
+    const max = await this.config.maxSize(req.context);
+    if (max !== undefined) headers['Tus-Max-Size'] = String(max);
+    return { status: 204, headers };
+  }
+
+  async create(req: TusRequest): Promise<TusResponse> {
+    checkTusResumable(req.headers[H.tusResumable], true);
+    if (req.headers[H.uploadConcat] !== undefined) {
+      throw badRequest('ERR_CONCATENATION_UNSUPPORTED', 'Upload-Concat is not supported by this server; upload without parallelUploads');
+    }
+    const length = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
+    const defer = singleHeader('Upload-Defer-Length', req.headers[H.uploadDeferLength]);
+    if (length !== undefined && defer !== undefined) {
+      throw badRequest('ERR_AMBIGUOUS_UPLOAD_LENGTH', 'send either Upload-Length or Upload-Defer-Length, not both');
+    }
+    if (defer !== undefined && defer !== '1') {
+      throw badRequest('ERR_INVALID_UPLOAD_DEFER_LENGTH', 'Upload-Defer-Length must be 1');
+    }
+    if (length === undefined && defer === undefined) {
+      throw badRequest('ERR_INVALID_UPLOAD_LENGTH', 'Upload-Length or Upload-Defer-Length: 1 is required');
+    }
+    const max = await this.config.maxSize(req.context);
+    if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
+    const rawMetadata = singleHeader('Upload-Metadata', req.headers[H.uploadMetadata]) || undefined;
+    const metadata: UploadMetadata = rawMetadata
+      ? parseUploadMetadata(rawMetadata, { maxSize: this.config.maxMetadataSize, maxPairs: this.config.maxMetadataPairs })
+      : {};
+
+    // creation-with-upload: a body is taken only when labelled as tus bytes (§8 D7).
+    const withBody = mediaType(req.headers[H.contentType]) === OFFSET_CONTENT_TYPE;
+    const declaredBody = contentLength(req);
+    if (!withBody && hasBody(req, declaredBody)) {
+      throw unsupportedMediaType('a POST body must have Content-Type: application/offset+octet-stream');
+    }
+    if (withBody && length !== undefined && declaredBody !== undefined && declaredBody > length) {
+      throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) is longer than Upload-Length (${length})`);
+    }
+
+    await this.config.hooks.preCreate?.({ request: req.context, metadata, length });
+
+    const id = newUploadId();
+    let upload = await this.storeCall(() =>
+      this.config.store.create({ id, length, metadata, rawMetadata, createdAt: Date.now() }),
+    );
+    const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
+    if (withBody && hasBody(req, declaredBody)) {
+      const written = await this.locked(id, (signal) => this.write(req, upload, max, signal));
+      upload = written.upload;
+      if (written.failure) throw withHeaders(written.failure, headers);
+    } else if (isComplete(upload)) {
+      await this.completed(upload, req);
+    }
+    return { status: 201, headers: { ...headers, ...this.progressHeaders(upload) } };
+  }
+
+  async head(req: TusRequest): Promise<TusResponse> {
+    checkTusResumable(req.headers[H.tusResumable], false);
+    // HEAD never takes the lock: the store's offset is truthful at any moment, and waiting here
+    // would make a client's progress poll cut or stall a running PATCH.
+    const upload = await this.find(req);
+    const headers: Record<string, string> = {
+      'Cache-Control': 'no-store',
+      'Upload-Offset': String(upload.offset),
+    };
+    if (upload.length === undefined) headers['Upload-Defer-Length'] = '1';
+    else headers['Upload-Length'] = String(upload.length);
+    if (upload.rawMetadata !== undefined) headers['Upload-Metadata'] = upload.rawMetadata;
+    const expires = this.expiry.header(upload);
+    if (expires) headers['Upload-Expires'] = expires;
+    return { status: 200, headers };
+  }
+
+  async patch(req: TusRequest): Promise<TusResponse> {
+    checkTusResumable(req.headers[H.tusResumable], true);
+    if (mediaType(req.headers[H.contentType]) !== OFFSET_CONTENT_TYPE) {
+      throw unsupportedMediaType('PATCH needs Content-Type: application/offset+octet-stream');
+    }
+    const offset = parseByteCount('Upload-Offset', req.headers[H.uploadOffset]);
+    if (offset === undefined) throw badRequest('ERR_INVALID_UPLOAD_OFFSET', 'Upload-Offset is required');
+    const declaredLength = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
+    const id = checkedId(req);
+
+    return this.locked(id, async (signal) => {
+      let upload = await this.find(req);
+      if (offset !== upload.offset) {
+        throw new TusError(409, 'ERR_MISMATCHED_OFFSET', `Upload-Offset is ${offset} but the upload is at ${upload.offset}; send HEAD and resume from there`, {
+          'Upload-Offset': String(upload.offset),
+        });
+      }
+      const max = await this.config.maxSize(req.context);
+      const wasComplete = isComplete(upload);
+      if (declaredLength !== undefined && declaredLength !== upload.length) {
+        upload = await this.declareLength(upload, declaredLength, max);
+      }
+      const declaredBody = contentLength(req);
+      if (upload.length !== undefined && declaredBody !== undefined && offset + declaredBody > upload.length) {
+        throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) goes past Upload-Length (${upload.length}) from offset ${offset}`);
+      }
+      if (isComplete(upload) && !hasBody(req, declaredBody)) {
+        // An empty PATCH only declaring the final length completes the upload here (§6.4).
+        if (!wasComplete) await this.completed(upload, req);
+        return { status: 204, headers: this.progressHeaders(upload) };
+      }
+      const written = await this.write(req, upload, max, signal);
+      if (written.failure) throw written.failure;
+      return { status: 204, headers: this.progressHeaders(written.upload) };
+    });
+  }
+
+  async terminate(req: TusRequest): Promise<TusResponse> {
+    checkTusResumable(req.headers[H.tusResumable], true);
+    const id = checkedId(req);
+    return this.locked(id, async () => {
+      await this.find(req, { allowExpired: true });
+      await this.config.store.remove(id, 'terminated');
+      return { status: 204, headers: {} };
+    });
+  }
+
+  async download(req: TusRequest): Promise<TusResponse> {
+    checkTusResumable(req.headers[H.tusResumable], false);
+    const upload = await this.find(req);
+    if (!isComplete(upload)) {
+      throw new TusError(404, 'ERR_UPLOAD_INCOMPLETE', 'the upload is not complete yet; it can be downloaded once every byte has arrived');
+    }
+    return {
+      status: 200,
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(upload.offset),
+        'Content-Disposition': 'attachment',
+        'Cache-Control': 'no-store',
+      },
+      body: await this.config.store.read(upload.id),
+    };
+  }
+
+  /** The upload as user code sees it, or undefined when it does not exist (or no longer). */
+  async getUpload(id: string): Promise<UploadRecord | undefined> {
+    if (!isValidUploadId(id)) return undefined;
+    const found = await this.config.store.lookup(id);
+    if (found.state !== 'active' || this.expiry.isExpired(found.upload)) return undefined;
+    return toUploadRecord(found.upload);
+  }
+
+  /**
+   * Removes expired uploads and forgets old tombstones. An upload being written right now is
+   * skipped (its lock is busy); it was active, so it is not expired anyway.
+   */
+  async cleanup(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for await (const entry of this.config.store.list()) {
+      if (entry.state === 'gone') {
+        if (entry.at + this.config.tombstoneRetention <= now) await this.config.store.forget(entry.id);
+        continue;
+      }
+      if (!this.expiry.isExpired(entry.upload, now)) continue;
+      const id = entry.upload.id;
+      const lock = await this.config.locker.tryAcquire(id);
+      if (!lock) continue;
+      try {
+        const current = await this.config.store.lookup(id);
+        if (current.state === 'active' && this.expiry.isExpired(current.upload, now)) {
+          await this.config.store.remove(id, 'expired');
+          removed++;
+        }
+      } finally {
+        await lock.release();
+      }
+    }
+    return removed;
+  }
+
+  /** Streams the body into the store; the result says how far it got and what to answer if it fell short. */
+  private async write(
+    req: TusRequest,
+    upload: StoredUpload,
+    max: number | undefined,
+    signal: AbortSignal,
+  ): Promise<{ upload: StoredUpload; failure?: TusError }> {
+    const capacity = upload.length ?? max ?? Number.MAX_SAFE_INTEGER;
+    const reader = new BodyReader(req.body, {
+      limit: capacity - upload.offset,
+      idleTimeout: this.config.idleTimeout,
+      signal,
+    });
+    let offset: number;
+    try {
+      offset = await this.config.store.append(upload.id, upload.offset, reader);
+    } catch (error) {
+      if (error instanceof StorageFullError) {
+        return { upload, failure: new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; the bytes before that point are kept, retry later') };
+      }
+      throw error;
+    }
+    const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
+    if (!isComplete(upload) && isComplete(written)) await this.completed(written, req);
+    const stored = { 'Upload-Offset': String(offset) };
+    switch (reader.end) {
+      case 'overrun':
+        return {
+          upload: written,
+          failure: new TusError(
+            413,
+            'ERR_UPLOAD_SIZE_EXCEEDED',
+            upload.length === undefined
+              ? `the upload would exceed the maximum size of ${capacity} bytes`
+              : `the body goes past Upload-Length (${upload.length}); bytes up to it were stored`,
+            stored,
+          ),
+        };
+      case 'idle':
+        return {
+          upload: written,
+          failure: new TusError(500, 'ERR_READ_TIMEOUT', `no data arrived for ${this.config.idleTimeout} ms; the bytes received are stored, resume from Upload-Offset`, stored),
+        };
+      default:
+        // complete, aborted (nobody is listening) and interrupted (a newer request took over):
+        // the client learns the truth from Upload-Offset.
+        return { upload: written };
+    }
+  }
+
+  private async declareLength(upload: StoredUpload, length: number, max: number | undefined): Promise<StoredUpload> {
+    if (upload.length !== undefined) {
+      throw badRequest('ERR_INVALID_UPLOAD_LENGTH', `Upload-Length is already ${upload.length} and cannot change`);
+    }
+    if (length < upload.offset) {
+      throw badRequest('ERR_INVALID_UPLOAD_LENGTH', `Upload-Length ${length} is below the bytes already stored (${upload.offset})`);
+    }
+    if (max !== undefined && length > max) throw tooLarge(max);
+    await this.config.store.declareLength(upload.id, length);
+    return { ...upload, length };
+  }
+
+  private async completed(upload: StoredUpload, req: TusRequest): Promise<void> {
+    await this.config.hooks.uploadComplete?.(toUploadRecord(upload), { request: req.context });
+  }
+
+  private progressHeaders(upload: StoredUpload): Record<string, string> {
+    const headers: Record<string, string> = { 'Upload-Offset': String(upload.offset) };
+    const expires = this.expiry.header(upload);
+    if (expires) headers['Upload-Expires'] = expires;
+    return headers;
+  }
+
+  /** Loads the upload named by the URL, or throws 404 / 410. */
+  private async find(req: TusRequest, options: { allowExpired?: boolean } = {}): Promise<StoredUpload> {
+    const id = checkedId(req);
+    const found = await this.config.store.lookup(id);
+    if (found.state === 'missing') throw notFound();
+    if (found.state === 'gone') throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
+    if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw gone('has expired');
+    return found.upload;
+  }
+
+  /** Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`. */
+  private async locked<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const interrupt = new AbortController();
+    let lock: Lock;
+    try {
+      lock = await this.config.locker.acquire(id, () => interrupt.abort(), this.config.lockTimeout);
+    } catch (error) {
+      if (error instanceof LockTimeoutError) throw new TusError(423, 'ERR_UPLOAD_LOCKED', `${error.message}; retry shortly`);
+      throw error;
+    }
+    try {
+      return await work(interrupt.signal);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof StorageFullError) {
+        throw new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; retry later');
+      }
+      throw error;
+    }
+  }
+}
+
+function checkedId(req: TusRequest): string {
+  if (req.id === undefined || !isValidUploadId(req.id)) throw notFound();
+  return req.id;
+}
+
+function contentLength(req: TusRequest): number | undefined {
+  const raw = req.headers[H.contentLength];
+  return raw === undefined ? undefined : Number(raw);
+}
+
+/** A body is coming when it has a non-zero length or is chunked. */
+function hasBody(req: TusRequest, declared: number | undefined): boolean {
+  if (declared !== undefined) return declared > 0;
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+function tooLarge(max: number): TusError {
+  return new TusError(413, 'ERR_MAX_SIZE_EXCEEDED', `the upload is larger than the maximum of ${max} bytes (Tus-Max-Size)`);
+}
+
+function unsupportedMediaType(message: string): TusError {
+  return new TusError(415, 'ERR_INVALID_CONTENT_TYPE', message);
+}
+
+function methodNotAllowed(req: TusRequest): TusError {
+  const allow = req.id === undefined ? 'OPTIONS, POST' : 'OPTIONS, HEAD, PATCH, DELETE, GET';
+  return new TusError(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${allow}`, { Allow: allow });
+}
+
+function withHeaders(error: TusError, headers: Record<string, string>): TusError {
+  return new TusError(error.status, error.code, error.message, { ...headers, ...error.headers });
+}

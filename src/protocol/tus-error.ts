@@ -1,0 +1,22 @@
+/**
+ * A protocol outcome that is not a success. It carries the HTTP status, a stable code
+ * (tusd style, handy in logs and client code) and a one-line reason a user can act on.
+ * `headers` are added to the response (e.g. `Tus-Version` on a 412).
+ */
+export class TusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'TusError';
+  }
+}
+
+export const badRequest = (code: string, message: string) => new TusError(400, code, message);
+export const notFound = () =>
+  new TusError(404, 'ERR_UPLOAD_NOT_FOUND', 'upload not found; create a new one with POST');
+export const gone = (why: string) =>
+  new TusError(410, 'ERR_UPLOAD_GONE', `upload ${why}; create a new one with POST`);

@@ -1,0 +1,24 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/** A tus request as the engine sees it: no framework types, only what the protocol needs. */
+export interface TusRequest {
+  /** The method to act on, after `X-HTTP-Method-Override`. */
+  method: string;
+  headers: IncomingHttpHeaders;
+  /** The request body, unread. */
+  body: Readable;
+  /** The upload id from the URL (decoded, not yet validated), absent on the collection URL. */
+  id?: string;
+  /** The collection URL new uploads are placed under (absolute or a path), without trailing slash. */
+  collectionUrl: string;
+  /** The framework's request object, handed to user handlers (guards may have set `user` on it). */
+  context: unknown;
+}
+
+/** What to answer. Header names are written as given. */
+export interface TusResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string | Readable;
+}

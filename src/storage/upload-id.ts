@@ -1,0 +1,14 @@
+import { randomBytes } from 'node:crypto';
+
+// URL-safe and file-name-safe: no dot (so `<id>.json` never collides), no slash, no percent.
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A fresh id: 128 random bits, base64url (22 characters). */
+export function newUploadId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Ids come from URLs: only this exact alphabet ever reaches a file name or an object key. */
+export function isValidUploadId(id: unknown): id is string {
+  return typeof id === 'string' && ID_PATTERN.test(id);
+}

@@ -1,0 +1,71 @@
+/**
+ * Where uploads live. The engine (protocol/) drives a store through this interface only, so a store
+ * on object storage fits beside the file store. Everything a second instance must see (info, offset,
+ * tombstones) is kept in the store, never only in process memory.
+ */
+export interface StoredUpload {
+  id: string;
+  /** Total size; undefined while the client deferred it. */
+  length?: number;
+  /** Bytes stored, never ahead of what is really in storage. */
+  offset: number;
+  /** Decoded client metadata. */
+  metadata: Record<string, string | null>;
+  /** The `Upload-Metadata` header exactly as the client sent it (HEAD echoes it). */
+  rawMetadata?: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms of the last stored byte (or of creation). */
+  updatedAt: number;
+}
+
+export type NewUpload = Omit<StoredUpload, 'offset' | 'updatedAt'>;
+
+/** Why an upload no longer exists: kept as a tombstone so requests get 410 rather than 404. */
+export type GoneReason = 'terminated' | 'expired';
+
+export type UploadLookup =
+  | { state: 'active'; upload: StoredUpload }
+  | { state: 'gone'; reason: GoneReason }
+  | { state: 'missing' };
+
+export interface UploadStore {
+  /** Prepares the store (creates directories, checks permissions). Called once at start-up. */
+  init(): Promise<void>;
+  /** Creates an empty upload. Rejects with {@link UploadExistsError} when the id is taken. */
+  create(upload: NewUpload): Promise<StoredUpload>;
+  lookup(id: string): Promise<UploadLookup>;
+  /**
+   * Appends the batches at `offset` and resolves with the new offset. Bytes written before a failure
+   * stay (the offset is then what `lookup` reports). A full disk rejects with {@link StorageFullError}.
+   */
+  append(id: string, offset: number, body: AsyncIterable<Buffer[]>): Promise<number>;
+  /** Records a deferred length once it is known. */
+  declareLength(id: string, length: number): Promise<void>;
+  /** Deletes the upload's data and leaves a tombstone saying why. */
+  remove(id: string, reason: GoneReason): Promise<void>;
+  /** Every upload and tombstone, for cleanup jobs. Order is unspecified. */
+  list(): AsyncIterable<StoreEntry>;
+  /** Drops a tombstone for good. */
+  forget(id: string): Promise<void>;
+  /** The bytes of an upload, from the first one to its offset. */
+  read(id: string): Promise<import('node:stream').Readable>;
+}
+
+export type StoreEntry =
+  | { state: 'active'; upload: StoredUpload }
+  | { state: 'gone'; id: string; reason: GoneReason; at: number };
+
+export class UploadExistsError extends Error {
+  constructor(id: string) {
+    super(`an upload with id ${id} already exists`);
+    this.name = 'UploadExistsError';
+  }
+}
+
+export class StorageFullError extends Error {
+  constructor(cause?: unknown) {
+    super('the upload store is out of space', { cause });
+    this.name = 'StorageFullError';
+  }
+}

@@ -1,0 +1,233 @@
+import type { CanActivate, DynamicModule, ForwardReference, Type } from '@nestjs/common';
+import {
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Min,
+  ValidateBy,
+  buildMessage,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+import { isTrustProxyEntry } from './http/trusted-proxies.js';
+import type { Locker } from './locking/locker.js';
+import type { UploadStore } from './storage/upload-store.js';
+import type { PreCreateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
+
+/** Resolves the largest accepted upload for a request (e.g. per user plan). */
+export type MaxSizeResolver = (request: any) => number | undefined | Promise<number | undefined>;
+
+export interface TusCorsOptions {
+  /** `'*'` (default) reflects any origin; a list allows only those; a function decides. */
+  origins?: '*' | string[] | ((origin: string) => boolean);
+  /** Sends `Access-Control-Allow-Credentials: true` (cookies, auth headers). Default false. */
+  credentials?: boolean;
+  /** Request headers to allow besides the tus ones (e.g. a custom auth header). */
+  allowedHeaders?: string[];
+  /** Response headers to expose besides the tus ones. */
+  exposedHeaders?: string[];
+  /** Seconds a browser may cache a preflight. Default 86400. */
+  maxAge?: number;
+}
+
+/** Options that may come from `ConfigService` (`forRootAsync`). All have working defaults. */
+export interface TusModuleOptions {
+  /** Root directory of the default file store. Default `./uploads`. Ignored when `store` is set. */
+  directory?: string;
+  /** A store of your own instead of the file store. */
+  store?: UploadStore;
+  /** A locker of your own (several instances); default in-memory. */
+  locker?: Locker;
+  /** Largest upload in bytes (advertised as `Tus-Max-Size`), or a function of the request. Default: none. */
+  maxSize?: number | MaxSizeResolver;
+  /** Largest raw `Upload-Metadata` header in bytes. Default 8192 (Node refuses headers over 16 KiB anyway). */
+  maxMetadataSize?: number;
+  /** `Location` as an absolute path (`/files/id`) instead of an absolute URL. Default false. */
+  relativeLocation?: boolean;
+  /**
+   * Peers (IP addresses or CIDR ranges, e.g. `10.0.0.0/8`, or `'loopback'`) whose `Forwarded` /
+   * `X-Forwarded-Proto` / `X-Forwarded-Host` headers are believed when building `Location`. Default none.
+   */
+  trustProxy?: string[];
+  /** Built-in CORS handling; `false` when a gateway or `app.enableCors()` owns CORS. */
+  cors?: TusCorsOptions | false;
+  /** ms without progress after which an incomplete upload expires (410). Default 24 h; 0 = never. */
+  expireIncompleteAfter?: number;
+  /** ms a completed upload is kept after its last byte. Default 0 = forever. */
+  completedRetention?: number;
+  /** ms between runs of the built-in cleanup. Default 1 h; 0 = do not schedule (call `TusService.cleanup()`). */
+  cleanupInterval?: number;
+  /** ms a terminated or expired id answers 410 before it is forgotten (then 404). Default 7 days. */
+  tombstoneRetention?: number;
+  /** fsync before reporting an offset, so it survives an OS crash as well as a process crash. Default false. */
+  fsync?: boolean;
+  /** ms without a byte after which a PATCH is ended (its bytes kept). Default 60 s; 0 = never. */
+  idleTimeout?: number;
+  /** ms a request waits for an older one on the same upload to let go before answering 423. Default 10 s. */
+  lockTimeout?: number;
+  /**
+   * Switch off Node's 300 s `server.requestTimeout`, which would cut long PATCHes (tus-js-client sends
+   * a whole file in one PATCH by default). The idle timeout protects against stalled clients instead.
+   * Default true.
+   */
+  disableRequestTimeout?: boolean;
+}
+
+/** Settings that shape the module itself, so they are synchronous even in `forRootAsync`. */
+export interface TusModuleExtras {
+  /** Controller path of the tus endpoint. Default `files`. */
+  path?: string;
+  /** Guards run on every tus request except OPTIONS (browser preflights carry no credentials). */
+  guards?: Array<Type<CanActivate> | CanActivate>;
+  /** Class implementing {@link PreCreateHandler}; Nest instantiates it inside this module. */
+  preCreateHandler?: Type<PreCreateHandler>;
+  /** Class implementing {@link UploadCompleteHandler}. */
+  uploadCompleteHandler?: Type<UploadCompleteHandler>;
+  /** Modules whose providers the handlers and guards inject (for `forRoot`; `forRootAsync` has its own). */
+  imports?: Array<Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference>;
+  /** Make `TusService` injectable everywhere. Default false. */
+  isGlobal?: boolean;
+}
+
+/** Options after defaults, as the service uses them. */
+export type ResolvedTusOptions = Required<Omit<TusModuleOptions, 'store' | 'locker' | 'maxSize' | 'cors'>> &
+  Pick<TusModuleOptions, 'store' | 'locker' | 'maxSize'> & { cors: Required<TusCorsOptions> | false };
+
+const DEFAULTS = {
+  directory: './uploads',
+  maxMetadataSize: 8192,
+  relativeLocation: false,
+  trustProxy: [] as string[],
+  expireIncompleteAfter: 24 * 60 * 60 * 1000,
+  completedRetention: 0,
+  cleanupInterval: 60 * 60 * 1000,
+  tombstoneRetention: 7 * 24 * 60 * 60 * 1000,
+  fsync: false,
+  idleTimeout: 60_000,
+  lockTimeout: 10_000,
+  disableRequestTimeout: true,
+};
+
+const CORS_DEFAULTS: Required<TusCorsOptions> = {
+  origins: '*',
+  credentials: false,
+  allowedHeaders: [],
+  exposedHeaders: [],
+  maxAge: 86400,
+};
+
+const IsNonNegativeInt = () => [IsInt(), Min(0)];
+function apply(decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => decorators.forEach((d) => d(target, key));
+}
+
+function IsFunctionOr(kind: 'non-negative integer' | 'store' | 'locker' | 'origins'): PropertyDecorator {
+  return ValidateBy({
+    name: `isFunctionOr-${kind}`,
+    validator: {
+      validate: (value: unknown) => {
+        switch (kind) {
+          case 'non-negative integer':
+            return typeof value === 'function' || (Number.isSafeInteger(value) && (value as number) >= 0);
+          case 'origins':
+            return (
+              value === '*' ||
+              typeof value === 'function' ||
+              (Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0))
+            );
+          case 'store':
+            return hasMethods(value, ['init', 'create', 'lookup', 'append', 'declareLength', 'remove', 'list', 'forget', 'read']);
+          case 'locker':
+            return hasMethods(value, ['acquire', 'tryAcquire']);
+        }
+      },
+      defaultMessage: buildMessage(
+        (each) =>
+          kind === 'store' || kind === 'locker'
+            ? `${each}$property must implement the ${kind === 'store' ? 'UploadStore' : 'Locker'} interface`
+            : kind === 'origins'
+              ? `${each}$property must be '*', a list of origins or a function`
+              : `${each}$property must be a non-negative integer or a function`,
+      ),
+    },
+  });
+}
+
+function hasMethods(value: unknown, names: string[]): boolean {
+  return typeof value === 'object' && value !== null && names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function');
+}
+
+class CorsSchema implements TusCorsOptions {
+  @IsOptional() @IsFunctionOr('origins') origins?: TusCorsOptions['origins'];
+  @IsOptional() @IsBoolean() credentials?: boolean;
+  @IsOptional() @IsArray() @IsString({ each: true }) allowedHeaders?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) exposedHeaders?: string[];
+  @IsOptional() @apply(IsNonNegativeInt()) maxAge?: number;
+}
+
+/** The class-validator schema of {@link TusModuleOptions}; unknown keys are refused (typos). */
+class OptionsSchema implements Omit<TusModuleOptions, 'cors'> {
+  @IsOptional() @IsString() @IsNotEmpty() directory?: string;
+  @IsOptional() @IsFunctionOr('store') store?: UploadStore;
+  @IsOptional() @IsFunctionOr('locker') locker?: Locker;
+  @IsOptional() @IsFunctionOr('non-negative integer') maxSize?: number | MaxSizeResolver;
+  @IsOptional() @IsInt() @Min(1) maxMetadataSize?: number;
+  @IsOptional() @IsBoolean() relativeLocation?: boolean;
+  @IsOptional() @IsArray() @IsString({ each: true }) trustProxy?: string[];
+  @IsOptional() @ValidateBy({ name: 'isCors', validator: { validate: (v) => v === false || (typeof v === 'object' && v !== null), defaultMessage: () => 'cors must be an object or false' } })
+  cors?: TusCorsOptions | false;
+  @IsOptional() @apply(IsNonNegativeInt()) expireIncompleteAfter?: number;
+  @IsOptional() @apply(IsNonNegativeInt()) completedRetention?: number;
+  @IsOptional() @apply(IsNonNegativeInt()) cleanupInterval?: number;
+  @IsOptional() @apply(IsNonNegativeInt()) tombstoneRetention?: number;
+  @IsOptional() @IsBoolean() fsync?: boolean;
+  @IsOptional() @apply(IsNonNegativeInt()) idleTimeout?: number;
+  @IsOptional() @apply(IsNonNegativeInt()) lockTimeout?: number;
+  @IsOptional() @IsBoolean() disableRequestTimeout?: boolean;
+}
+
+/**
+ * Validates options at start-up and fills in defaults. A bad option fails the application's
+ * bootstrap with one message per offending option, naming it.
+ */
+export function resolveTusOptions(options: TusModuleOptions = {}): ResolvedTusOptions {
+  const problems = check(OptionsSchema, options, '');
+  if (options.cors && typeof options.cors === 'object') problems.push(...check(CorsSchema, options.cors, 'cors.'));
+  for (const address of options.trustProxy ?? []) {
+    if (!isTrustProxyEntry(address)) problems.push(`trustProxy: "${address}" is not an IP address, a CIDR range or 'loopback'`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid TusModule options:\n  - ${problems.join('\n  - ')}`);
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return {
+    ...DEFAULTS,
+    ...defined,
+    cors: options.cors === false ? false : { ...CORS_DEFAULTS, ...(options.cors ?? {}) },
+  } as ResolvedTusOptions;
+}
+
+function check(schema: new () => object, value: object, prefix: string): string[] {
+  const instance = Object.assign(new schema(), value);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  return errors.map((e) => describe(e, prefix));
+}
+
+function describe(error: ValidationError, prefix: string): string {
+  const name = `${prefix}${error.property}`;
+  if (error.constraints?.whitelistValidation) return `${name}: unknown option (check the spelling)`;
+  const reasons = Object.values(error.constraints ?? {}).map((m) => m.replace(error.property, name));
+  return `${name}: ${reasons.join('; ')} (got ${preview(error.value)})`;
+}
+
+function preview(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

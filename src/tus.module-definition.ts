@@ -1,0 +1,41 @@
+import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
+import { FastifyBodyRegistrar } from './http/fastify-body.registrar.js';
+import { createTusController } from './http/tus-controller.factory.js';
+import { TusExceptionFilter } from './http/tus-exception.filter.js';
+import { PRE_CREATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+import type { TusModuleExtras, TusModuleOptions } from './tus-options.js';
+import { TusService } from './tus.service.js';
+
+const EXTRAS_DEFAULTS: TusModuleExtras = {
+  path: 'files',
+  guards: [],
+  preCreateHandler: undefined,
+  uploadCompleteHandler: undefined,
+  imports: [],
+  isGlobal: false,
+};
+
+export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<TusModuleOptions>({
+  moduleName: 'Tus',
+  optionsInjectionToken: TUS_MODULE_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createTusOptions')
+  .setExtras<TusModuleExtras>(EXTRAS_DEFAULTS, (definition, extras) => {
+    const handlers: Provider[] = [];
+    if (extras.preCreateHandler) {
+      handlers.push(extras.preCreateHandler, { provide: PRE_CREATE_HANDLER, useExisting: extras.preCreateHandler });
+    }
+    if (extras.uploadCompleteHandler) {
+      handlers.push(extras.uploadCompleteHandler, { provide: UPLOAD_COMPLETE_HANDLER, useExisting: extras.uploadCompleteHandler });
+    }
+    return {
+      ...definition,
+      global: extras.isGlobal,
+      imports: [...(definition.imports ?? []), ...(extras.imports ?? [])],
+      controllers: [createTusController(extras.path ?? 'files', extras.guards ?? [])],
+      providers: [...(definition.providers ?? []), ...handlers, TusService, TusExceptionFilter, FastifyBodyRegistrar],
+      exports: [TusService],
+    };
+  })
+  .build();

@@ -1,0 +1,114 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { TusHttpHandler } from './http/tus-http-handler.js';
+import type { PreCreateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
+import { MemoryLocker } from './locking/memory-locker.js';
+import { TusEngine } from './protocol/tus-engine.js';
+import type { UploadRecord } from './protocol/upload-record.js';
+import { FileStore } from './storage/file-store.js';
+import type { UploadStore } from './storage/upload-store.js';
+import { PRE_CREATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+import { resolveTusOptions, type ResolvedTusOptions, type TusModuleOptions } from './tus-options.js';
+
+const NODE_DEFAULT_REQUEST_TIMEOUT = 300_000;
+const DEFAULT_METADATA_PAIRS = 64;
+
+/**
+ * One tus endpoint: its options, store, engine and housekeeping. Inject it to read uploads or to run
+ * the cleanup yourself.
+ */
+@Injectable()
+export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  readonly options: ResolvedTusOptions;
+  readonly store: UploadStore;
+  /** @internal the protocol engine (framework-free). */
+  readonly engine: TusEngine;
+  /** @internal the HTTP glue used by the generated controller. */
+  readonly http: TusHttpHandler;
+  private readonly logger = new Logger('TusModule');
+  private cleanupTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(TUS_MODULE_OPTIONS) options: TusModuleOptions,
+    @Optional() @Inject(PRE_CREATE_HANDLER) preCreate?: PreCreateHandler,
+    @Optional() @Inject(UPLOAD_COMPLETE_HANDLER) uploadComplete?: UploadCompleteHandler,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    this.options = resolveTusOptions(options);
+    const o = this.options;
+    this.store = o.store ?? new FileStore({ directory: o.directory, fsync: o.fsync });
+    const maxSize = o.maxSize;
+    this.engine = new TusEngine({
+      store: this.store,
+      locker: o.locker ?? new MemoryLocker(),
+      hooks: {
+        preCreate: preCreate && ((context) => preCreate.onPreCreate(context)),
+        uploadComplete: uploadComplete && ((upload, context) => uploadComplete.onUploadComplete(upload, context)),
+      },
+      maxSize: async (request) => (typeof maxSize === 'function' ? await maxSize(request) : maxSize),
+      maxMetadataSize: o.maxMetadataSize,
+      maxMetadataPairs: DEFAULT_METADATA_PAIRS,
+      expireIncompleteAfter: o.expireIncompleteAfter,
+      completedRetention: o.completedRetention,
+      tombstoneRetention: o.tombstoneRetention,
+      idleTimeout: o.idleTimeout,
+      lockTimeout: o.lockTimeout,
+    });
+    this.http = new TusHttpHandler(this.engine, o);
+  }
+
+  /** An upload's record, or undefined when it does not exist, was terminated or has expired. */
+  getUpload(id: string): Promise<UploadRecord | undefined> {
+    return this.engine.getUpload(id);
+  }
+
+  /**
+   * Removes expired incomplete uploads (and completed ones past `completedRetention`) now, and
+   * forgets old tombstones. Resolves with the number of uploads removed. Runs on its own every
+   * `cleanupInterval`.
+   */
+  cleanup(): Promise<number> {
+    return this.engine.cleanup();
+  }
+
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.store.init();
+    } catch (error) {
+      throw new Error(`TusModule: the upload store could not be prepared (${(error as Error).message}); check the "directory" option and its permissions`, { cause: error });
+    }
+    if (this.options.cleanupInterval > 0) {
+      this.cleanupTimer = setInterval(() => void this.runCleanup(), this.options.cleanupInterval);
+      this.cleanupTimer.unref();
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.options.disableRequestTimeout) return;
+    const server = this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined;
+    // Only Node's default is changed; a value the application chose is left alone.
+    if (server && server.requestTimeout === NODE_DEFAULT_REQUEST_TIMEOUT) server.requestTimeout = 0;
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.cleanupTimer);
+  }
+
+  private async runCleanup(): Promise<void> {
+    try {
+      const removed = await this.cleanup();
+      if (removed > 0) this.logger.log(`cleanup removed ${removed} expired upload(s)`);
+    } catch (error) {
+      this.logger.error(`cleanup failed: ${(error as Error).message}`);
+    }
+  }
+}
