@@ -206,7 +206,7 @@ export function resolveTusOptions(options: TusModuleOptions = {}): ResolvedTusOp
   return {
     ...DEFAULTS,
     ...defined,
-    cors: options.cors === false ? false : { ...CORS_DEFAULTS, ...(options.cors ?? {}) },
+    cors: options.cors === false ? false : { ...CORS_DEFAULTS, ...options.cors },
   } as ResolvedTusOptions;
 }
 

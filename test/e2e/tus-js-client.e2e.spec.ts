@@ -1,0 +1,194 @@
+// The official client (tus-js-client 4, Node build) against a listening app, on both adapters:
+// plain, chunked, resumed after abort, deferred-length stream, and overridePatchMethod uploads.
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import * as tus from 'tus-js-client';
+import { describe, expect, it } from 'vitest';
+import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { header } from '../support/http.js';
+import { head, readData, sha256 } from '../support/tus.js';
+
+const KiB = 1024;
+
+interface Sent {
+  method: string;
+  offset?: string;
+  length?: string;
+  override?: string;
+}
+
+type UploadOptions = NonNullable<ConstructorParameters<typeof tus.Upload>[1]>;
+type UploadInput = ConstructorParameters<typeof tus.Upload>[0];
+
+/**
+ * Runs one tus-js-client upload to completion (or error); records every request it sends.
+ * `prepare` runs before start() (e.g. to pick a previous upload to resume).
+ */
+function runUpload(
+  input: UploadInput,
+  options: UploadOptions,
+  sent: Sent[] = [],
+  prepare?: (upload: tus.Upload) => Promise<void>,
+) {
+  let upload!: tus.Upload;
+  const done = new Promise<tus.Upload>((resolve, reject) => {
+    upload = new tus.Upload(input, {
+      retryDelays: null,
+      ...options,
+      onBeforeRequest: async (req) => {
+        sent.push({
+          method: req.getMethod(),
+          offset: req.getHeader('Upload-Offset'),
+          length: req.getHeader('Upload-Length'),
+          override: req.getHeader('X-HTTP-Method-Override'),
+        });
+        await options.onBeforeRequest?.(req);
+      },
+      onSuccess: () => resolve(upload),
+      onError: (error) => reject(error),
+    });
+  });
+  const started = Promise.resolve(prepare?.(upload)).then(() => upload.start());
+  return { upload, done: started.then(() => done), sent };
+}
+
+function idOf(uploadUrl: string | null): string {
+  expect(uploadUrl).toBeTruthy();
+  const id = new URL(uploadUrl!).pathname.split('/').pop()!;
+  expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  return id;
+}
+
+/** A URL storage in memory (the Node build has none by default). */
+class MemoryUrlStorage {
+  private readonly entries = new Map<string, { fingerprint: string; upload: any }>();
+  private next = 0;
+  async findAllUploads() {
+    return [...this.entries.entries()].map(([key, e]) => ({ ...e.upload, urlStorageKey: key }));
+  }
+  async findUploadsByFingerprint(fingerprint: string) {
+    return (await this.findAllUploads()).filter((u) => this.entries.get(u.urlStorageKey)!.fingerprint === fingerprint);
+  }
+  async removeUpload(key: string) {
+    this.entries.delete(key);
+  }
+  async addUpload(fingerprint: string, upload: any) {
+    const key = `tus::${fingerprint}::${this.next++}`;
+    this.entries.set(key, { fingerprint, upload });
+    return key;
+  }
+}
+
+describe.each(ADAPTERS)('tus-js-client (%s)', (adapter: AdapterName) => {
+  const h = useHarness();
+
+  async function boot() {
+    const dir = await h.tempDir();
+    const app = await h.start(adapter, { options: { directory: dir } });
+    return { ...app, dir, endpoint: `${app.url}/files` };
+  }
+
+  it('uploads a Buffer in one PATCH', async () => {
+    const { dir, endpoint } = await boot();
+    const source = randomBytes(1024 * KiB + 7);
+    const { upload, done, sent } = runUpload(source, { endpoint, metadata: { filename: 'plain.bin' } });
+    await done;
+    const id = idOf(upload.url);
+    expect(sent.map((s) => s.method)).toEqual(['POST', 'PATCH']);
+    expect(sha256(await readData(dir, id))).toBe(sha256(source));
+  });
+
+  it('uploads in chunks (chunkSize)', async () => {
+    const { dir, endpoint } = await boot();
+    const CHUNK = 100 * KiB;
+    const source = randomBytes(1024 * KiB + 123);
+    const { upload, done, sent } = runUpload(source, { endpoint, chunkSize: CHUNK });
+    await done;
+    const patches = sent.filter((s) => s.method === 'PATCH');
+    expect(patches).toHaveLength(Math.ceil(source.length / CHUNK));
+    expect(patches.map((s) => Number(s.offset))).toEqual(patches.map((_, i) => i * CHUNK));
+    expect(sha256(await readData(dir, idOf(upload.url)))).toBe(sha256(source));
+  });
+
+  it('resumes after abort() via findPreviousUploads and a URL storage', async () => {
+    const { url, dir, endpoint } = await boot();
+    const CHUNK = 64 * KiB;
+    const source = randomBytes(1024 * KiB);
+    const urlStorage = new MemoryUrlStorage();
+    const common: UploadOptions = {
+      endpoint,
+      chunkSize: CHUNK,
+      urlStorage: urlStorage as unknown as UploadOptions['urlStorage'],
+      fingerprint: async () => 'fingerprint-resume-test',
+    };
+
+    let aborted!: () => void;
+    const abortedOnce = new Promise<void>((resolve) => (aborted = resolve));
+    const first = runUpload(source, {
+      ...common,
+      onChunkComplete: (_chunk, accepted) => {
+        if (accepted >= 4 * CHUNK) void first.upload.abort().then(aborted);
+      },
+    });
+    first.done.catch(() => undefined);
+    await abortedOnce;
+    const id = idOf(first.upload.url);
+    const mid = await head(url, `/files/${id}`);
+    expect(mid.status).toBe(200);
+    const offset = Number(header(mid, 'upload-offset'));
+    expect(offset).toBeGreaterThanOrEqual(4 * CHUNK);
+    expect(offset).toBeLessThan(source.length);
+
+    const resumed = runUpload(source, common, [], async (upload) => {
+      const previous = await upload.findPreviousUploads();
+      expect(previous).toHaveLength(1);
+      expect(previous[0].uploadUrl).toBe(first.upload.url);
+      upload.resumeFromPreviousUpload(previous[0]);
+    });
+    await resumed.done;
+    const { sent } = resumed;
+    expect(sent[0].method).toBe('HEAD');
+    expect(sent.some((s) => s.method === 'POST')).toBe(false);
+    const firstPatch = sent.find((s) => s.method === 'PATCH');
+    expect(Number(firstPatch?.offset)).toBeGreaterThanOrEqual(offset);
+    expect(idOf(resumed.upload.url)).toBe(id);
+    expect(sha256(await readData(dir, id))).toBe(sha256(source));
+  });
+
+  it('uploads a stream of unknown length (deferred), ending with an empty PATCH + Upload-Length', async () => {
+    const { url, dir, endpoint } = await boot();
+    const CHUNK = 64 * KiB;
+    const source = randomBytes(4 * CHUNK);
+    const pieces = Array.from({ length: 16 }, (_, i) => source.subarray(i * 16 * KiB, (i + 1) * 16 * KiB));
+    const stream = Readable.from(pieces, { objectMode: false });
+    const { upload, done, sent } = runUpload(stream as unknown as UploadInput, {
+      endpoint,
+      chunkSize: CHUNK,
+      uploadLengthDeferred: true,
+    });
+    await done;
+    const post = sent.find((s) => s.method === 'POST');
+    expect(post?.length).toBeUndefined();
+    const patches = sent.filter((s) => s.method === 'PATCH');
+    const last = patches[patches.length - 1];
+    expect(last.length).toBe(String(source.length));
+    expect(last.offset).toBe(String(source.length)); // the data ended on a chunk boundary: empty body
+    const id = idOf(upload.url);
+    const res = await head(url, `/files/${id}`);
+    expect(header(res, 'upload-length')).toBe(String(source.length));
+    expect(header(res, 'upload-offset')).toBe(String(source.length));
+    expect(sha256(await readData(dir, id))).toBe(sha256(source));
+  });
+
+  it('uploads with overridePatchMethod (POST + X-HTTP-Method-Override: PATCH)', async () => {
+    const { dir, endpoint } = await boot();
+    const source = randomBytes(300 * KiB);
+    const { upload, done, sent } = runUpload(source, { endpoint, chunkSize: 128 * KiB, overridePatchMethod: true });
+    await done;
+    expect(sent.filter((s) => s.method === 'PATCH')).toEqual([]);
+    const overridden = sent.filter((s) => s.override === 'PATCH');
+    expect(overridden).toHaveLength(3);
+    expect(overridden.every((s) => s.method === 'POST')).toBe(true);
+    expect(sha256(await readData(dir, idOf(upload.url)))).toBe(sha256(source));
+  });
+});

@@ -1,0 +1,99 @@
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileStore } from '../../src/storage/file-store.js';
+import { StorageFullError, UploadExistsError, type StoreEntry } from '../../src/storage/upload-store.js';
+
+async function* batches(...parts: string[]): AsyncIterable<Buffer[]> {
+  for (const part of parts) yield [Buffer.from(part)];
+}
+
+describe('FileStore', () => {
+  let dir: string;
+  let store: FileStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tus-store-'));
+    store = new FileStore({ directory: join(dir, 'uploads') });
+    await store.init();
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const create = (id: string, length?: number) =>
+    store.create({ id, length, metadata: { name: 'a' }, rawMetadata: 'name YQ==', createdAt: Date.now() });
+
+  it('creates, appends at the offset and reports the bytes on disk', async () => {
+    await create('up1', 6);
+    expect(await store.append('up1', 0, batches('abc'))).toBe(3);
+    expect(await store.append('up1', 3, batches('d', 'ef'))).toBe(6);
+    const found = await store.lookup('up1');
+    expect(found.state).toBe('active');
+    if (found.state !== 'active') return;
+    expect(found.upload).toMatchObject({ id: 'up1', length: 6, offset: 6, metadata: { name: 'a' }, rawMetadata: 'name YQ==' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.read('up1')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('abcdef');
+  });
+
+  it('refuses an id that exists', async () => {
+    await create('up1', 1);
+    await expect(create('up1', 1)).rejects.toBeInstanceOf(UploadExistsError);
+  });
+
+  it('declares a deferred length atomically', async () => {
+    await create('up1');
+    await store.declareLength('up1', 10);
+    const found = await store.lookup('up1');
+    expect(found.state === 'active' && found.upload.length).toBe(10);
+    expect((await readdir(join(dir, 'uploads'))).sort()).toEqual(['up1', 'up1.json']);
+  });
+
+  it('leaves a tombstone on removal, then forgets it', async () => {
+    await create('up1', 1);
+    await store.remove('up1', 'terminated');
+    expect(await store.lookup('up1')).toEqual({ state: 'gone', reason: 'terminated' });
+    expect(await readdir(join(dir, 'uploads'))).toEqual(['up1.json']);
+    await store.forget('up1');
+    expect(await store.lookup('up1')).toEqual({ state: 'missing' });
+  });
+
+  it('treats a torn info file (crash during creation) as missing', async () => {
+    await writeFile(join(dir, 'uploads', 'torn.json'), '{"id":"to');
+    expect(await store.lookup('torn')).toEqual({ state: 'missing' });
+  });
+
+  it('lists uploads and tombstones, skipping foreign files', async () => {
+    await create('a', 1);
+    await create('b', 1);
+    await store.remove('b', 'expired');
+    await writeFile(join(dir, 'uploads', 'notes.txt.json'), '{}');
+    const entries: StoreEntry[] = [];
+    for await (const entry of store.list()) entries.push(entry);
+    expect(entries.map((e) => (e.state === 'active' ? `active:${e.upload.id}` : `gone:${e.id}:${e.reason}`)).sort()).toEqual([
+      'active:a',
+      'gone:b:expired',
+    ]);
+  });
+
+  it('refuses ids that are not plain names, before touching the disk', async () => {
+    await expect(store.lookup('../x')).rejects.toThrow(/invalid upload id/);
+    await expect(create('a/b', 1)).rejects.toThrow(/invalid upload id/);
+  });
+
+  it('turns ENOSPC into StorageFullError and keeps what was written', async () => {
+    await create('full', 10);
+    await rm(join(dir, 'uploads', 'full'));
+    await symlink('/dev/full', join(dir, 'uploads', 'full'));
+    await expect(store.append('full', 0, batches('abc'))).rejects.toBeInstanceOf(StorageFullError);
+  });
+
+  it('with fsync, still appends and reports the synced offset', async () => {
+    const durable = new FileStore({ directory: join(dir, 'durable'), fsync: true });
+    await durable.init();
+    await durable.create({ id: 'd', length: 3, metadata: {}, createdAt: Date.now() });
+    expect(await durable.append('d', 0, batches('abc'))).toBe(3);
+    const found = await durable.lookup('d');
+    expect(found.state === 'active' && found.upload.offset).toBe(3);
+  });
+});
