@@ -96,18 +96,28 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
       return this.tus.http.handle(req, res, id);
     }
 
-    /** Methods tus does not use answer 405 with `Allow` instead of a bare 404. */
+    // Methods tus does not use on a URL answer 405 with `Allow` rather than a bare 404.
     @Patch()
+    @Guarded()
+    patchCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
+      return this.tus.http.handle(req, res, undefined);
+    }
+
     @Delete()
+    @Guarded()
+    deleteCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
+      return this.tus.http.handle(req, res, undefined);
+    }
+
     @Put()
     @Guarded()
-    notAllowedOnCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
+    putCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
     }
 
     @Put(':id')
     @Guarded()
-    notAllowedOnUpload(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
+    putUpload(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);
     }
   }
