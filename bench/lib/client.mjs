@@ -180,7 +180,8 @@ function startPoller(url, intervalMs) {
 
 /**
  * Runs one workload against http://127.0.0.1:<port>/files: 50 untimed warm-up uploads, the timed phase with
- * the HEAD poller running, then verification. hooks.timedStart/timedEnd are called around the timed phase.
+ * the HEAD poller running, then verification. hooks.settle is awaited after the warm-up (before the poller
+ * starts); hooks.timedStart/timedEnd are awaited around the timed phase.
  */
 export async function runWorkload({ port, spec, hooks = {} }) {
   const endpoint = new URL(`http://127.0.0.1:${port}/files`);
@@ -191,6 +192,7 @@ export async function runWorkload({ port, spec, hooks = {} }) {
   const warm = mk();
   await pool(spec.warmup, 4, () => rawUpload(warm, endpoint, spec.warmupSize, spec.warmupSize));
   if (warm.uploads.length === 0) throw new Error(`warm-up failed: ${warm.notes.join('; ')}`);
+  await hooks.settle?.();
   const poller = startPoller(warm.uploads[0].url, spec.headIntervalMs);
   await poller.ready;
 
@@ -237,7 +239,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href &
       const result = await runWorkload({
         port: m.port,
         spec: m.spec,
-        hooks: { timedStart: () => ack('timedStart'), timedEnd: () => ack('timedEnd') },
+        hooks: { settle: () => ack('settle'), timedStart: () => ack('timedStart'), timedEnd: () => ack('timedEnd') },
       });
       process.send({ type: 'result', result });
     } catch (err) {

@@ -36,7 +36,7 @@ export function takeNodeResponse(reply: FrameworkReply): ServerResponse {
   return raw;
 }
 
-const OVERRIDABLE = new Set(['PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'GET', 'POST']);
+const OVERRIDABLE = new Set(['PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 /**
  * `X-HTTP-Method-Override` is honoured on POST only (§8 D5), matching the value exactly; any other
@@ -46,7 +46,7 @@ export function effectiveMethod(raw: IncomingMessage): string {
   const method = raw.method ?? 'GET';
   const override = raw.headers[H.methodOverride];
   if (method !== 'POST' || typeof override !== 'string') return method;
-  return OVERRIDABLE.has(override) ? override : override.slice(0, 16);
+  return OVERRIDABLE.has(override) ? override : `override ${override.slice(0, 16)}`;
 }
 
 /**

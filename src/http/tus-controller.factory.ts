@@ -17,6 +17,7 @@ import {
 } from '@nestjs/common';
 import { TusService } from '../tus.service.js';
 import type { FrameworkReply, FrameworkRequest } from './framework-request.js';
+import { TusRoute } from './fastify-body.registrar.js';
 import { TusExceptionFilter } from './tus-exception.filter.js';
 
 type Guard = Type<CanActivate> | CanActivate;
@@ -38,16 +39,19 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
     constructor(readonly tus: TusService) {}
 
     @Options()
+    @TusRoute()
     optionsCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
     }
 
     @Options(':id')
+    @TusRoute()
     optionsUpload(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);
     }
 
     @Post()
+    @TusRoute()
     @Guarded()
     create(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
@@ -55,42 +59,49 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
 
     /** POST + `X-HTTP-Method-Override` (tus-js-client's `overridePatchMethod`). */
     @Post(':id')
+    @TusRoute()
     @Guarded()
     override(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);
     }
 
     @Head()
+    @TusRoute()
     @Guarded()
     headCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
     }
 
     @Head(':id')
+    @TusRoute()
     @Guarded()
     head(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);
     }
 
     @Get()
+    @TusRoute()
     @Guarded()
     getCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
     }
 
     @Get(':id')
+    @TusRoute()
     @Guarded()
     download(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);
     }
 
     @Patch(':id')
+    @TusRoute()
     @Guarded()
     patch(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);
     }
 
     @Delete(':id')
+    @TusRoute()
     @Guarded()
     terminate(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);
@@ -98,24 +109,28 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
 
     // Methods tus does not use on a URL answer 405 with `Allow` rather than a bare 404.
     @Patch()
+    @TusRoute()
     @Guarded()
     patchCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
     }
 
     @Delete()
+    @TusRoute()
     @Guarded()
     deleteCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
     }
 
     @Put()
+    @TusRoute()
     @Guarded()
     putCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
       return this.tus.http.handle(req, res, undefined);
     }
 
     @Put(':id')
+    @TusRoute()
     @Guarded()
     putUpload(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.tus.http.handle(req, res, id);

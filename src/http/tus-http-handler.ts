@@ -2,6 +2,7 @@ import type { TusEngine } from '../protocol/tus-engine.js';
 import { TusError } from '../protocol/tus-error.js';
 import type { ResolvedTusOptions } from '../tus-options.js';
 import { CorsPolicy } from './cors-policy.js';
+import { restoreContentType } from './fastify-body.registrar.js';
 import { collectionUrl, effectiveMethod, nodeRequest, type FrameworkReply, type FrameworkRequest } from './framework-request.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import { TusResponder } from './tus-responder.js';
@@ -24,6 +25,7 @@ export class TusHttpHandler {
   /** Answers the request; errors are thrown so the exception filter answers them like guard errors. */
   async handle(req: FrameworkRequest, reply: FrameworkReply, id: string | undefined): Promise<void> {
     const raw = nodeRequest(req);
+    restoreContentType(raw);
     if (this.cors.forbids(raw.headers)) {
       throw new TusError(403, 'ERR_ORIGIN_NOT_ALLOWED', `origin ${raw.headers.origin} is not allowed to use this endpoint`);
     }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 // URL-safe and file-name-safe: no dot (so `<id>.json` never collides), no slash, no percent.
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+// At most 100 characters: Fastify refuses longer route parameters (maxParamLength) with 414.
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** A fresh id: 128 random bits, base64url (22 characters). */
 export function newUploadId(): string {
