@@ -1,7 +1,7 @@
 // Benchmark harness for nestjs-tus: W1–W4 against the floor, @tus/server and nestjs-tus (see bench/README.md).
 // Usage: node bench/run.mjs [--reps N] [--workloads W1,W2,W3,W4] [--quick] [--servers floor,tus-server,...]
-//        [--client inproc|child] [--no-build] [--profile <server id>] [--out file]
-// Env equivalents: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT.
+//        [--client inproc|child] [--settle S] [--no-build] [--profile <server id>] [--out file]
+// Env equivalents: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT, BENCH_SETTLE.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ function parseArgs(argv) {
     quick: process.env.BENCH_QUICK === '1',
     servers: process.env.BENCH_SERVERS,
     client: process.env.BENCH_CLIENT ?? 'inproc',
+    settle: process.env.BENCH_SETTLE,
     build: true,
     profile: undefined,
     out: path.join(BENCH, 'results', 'latest.json'),
@@ -36,6 +37,7 @@ function parseArgs(argv) {
     else if (k === '--quick') o.quick = true;
     else if (k === '--servers') o.servers = val();
     else if (k === '--client') o.client = val();
+    else if (k === '--settle') o.settle = val();
     else if (k === '--no-build') o.build = false;
     else if (k === '--profile') o.profile = val();
     else if (k === '--out') o.out = path.resolve(val());
@@ -45,6 +47,7 @@ function parseArgs(argv) {
     } else throw new Error(`unknown option ${argv[i]}`);
   }
   o.reps = Number(o.reps ?? (o.quick ? 1 : 3));
+  o.settle = Number(o.settle ?? (o.quick ? 0 : 10));
   o.workloads = (o.workloads ?? 'W1,W2,W3,W4').split(',').map((s) => s.trim().toUpperCase());
   if (!['inproc', 'child'].includes(o.client)) throw new Error('--client must be inproc or child');
   return o;
@@ -53,6 +56,7 @@ const opts = parseArgs(process.argv.slice(2));
 
 const SERVERS = [
   { id: 'floor', name: 'floor', script: 'floor.mjs' },
+  { id: 'floor-null', name: 'floor → /dev/null', script: 'floor.mjs', env: { NULL_SINK: '1' }, optIn: true },
   { id: 'tus-server', name: '@tus/server', script: 'tus-server.mjs' },
   { id: 'nestjs-tus', name: 'nestjs-tus', script: 'nestjs-tus.mjs', ours: true },
   { id: 'nestjs-tus-fsync', name: 'nestjs-tus fsync', script: 'nestjs-tus.mjs', ours: true, env: { FSYNC: '1' }, only: ['W1', 'W2'] },
@@ -102,7 +106,15 @@ function procStats(pid) {
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1]);
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { peakRssMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024, cpuMs: ((+f[11] + +f[12]) * 1000) / CLK_TCK };
+  const ms = (ticks) => (ticks * 1000) / CLK_TCK;
+  return { peakRssMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024, userMs: ms(+f[11]), sysMs: ms(+f[12]), cpuMs: ms(+f[11] + +f[12]) };
+}
+
+/** Busy CPU time of the whole machine (all cores), ms: everything but idle and iowait in /proc/stat. */
+function machineBusyMs() {
+  const v = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return ((total - v[3] - v[4]) * 1000) / CLK_TCK;
 }
 
 function newestMtime(dir) {
@@ -204,7 +216,23 @@ async function makeSources(spec) {
     await closed;
     files.push(f);
   }
+  lastFreeAt = Date.now();
   return { dir, files };
+}
+
+// Page-cache state: on these VMs, memory freed by deleting a run's files is handed back to the host within
+// seconds (free page reporting) and re-touching it costs ~2.5 ms/MiB. So every timed phase starts at least
+// `--settle` seconds after the previous run's files were deleted: every server writes into equally cold memory.
+let lastFreeAt = 0;
+
+/** Reads the W4 source files so the client reads them from the page cache (untimed, before the settle wait). */
+function primeSources(files) {
+  const buf = Buffer.allocUnsafe(8 * MiB);
+  for (const f of files) {
+    const fd = fs.openSync(f, 'r');
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+    fs.closeSync(fd);
+  }
 }
 
 async function oneRun(def, workload, rep, spec) {
@@ -214,17 +242,32 @@ async function oneRun(def, workload, rep, spec) {
   try {
     srv = await startServer(def, uploadDir);
     const idle = procStats(srv.child.pid);
-    let cpu0 = 0;
-    let cpu1 = 0;
+    let cpu0;
+    let cpu1;
     const hooks = {
-      timedStart: () => void (cpu0 = procStats(srv.child.pid).cpuMs),
-      timedEnd: () => void (cpu1 = procStats(srv.child.pid).cpuMs),
+      settle: async () => {
+        if (spec.files) primeSources(spec.files);
+        const wait = lastFreeAt + opts.settle * 1000 - Date.now();
+        if (wait > 0) await sleep(wait);
+      },
+      timedStart: () => void (cpu0 = { ...procStats(srv.child.pid), busy: machineBusyMs() }),
+      timedEnd: () => void (cpu1 = { ...procStats(srv.child.pid), busy: machineBusyMs() }),
     };
     const r = await runClient(srv.port, spec, hooks);
     if (srv.child.exitCode !== null || srv.child.signalCode !== null) throw new Error(`server died: ${srv.stderr()}`);
     const end = procStats(srv.child.pid);
     Object.assign(record, r, { workload, head: headStats(r.head) });
-    record.server_ = { idleRssMiB: idle.rssMiB, peakRssMiB: end.peakRssMiB, cpuTotalMs: end.cpuMs, cpuTimedMs: cpu1 - cpu0 };
+    record.server_ = {
+      idleRssMiB: idle.rssMiB,
+      peakRssMiB: end.peakRssMiB,
+      cpuTotalMs: end.cpuMs,
+      cpuTimedMs: cpu1.cpuMs - cpu0.cpuMs,
+      userTimedMs: cpu1.userMs - cpu0.userMs,
+      sysTimedMs: cpu1.sysMs - cpu0.sysMs,
+    };
+    // CPU used during the timed phase by neither the server nor the client (kernel threads, other processes).
+    record.otherCpuMs = cpu1.busy - cpu0.busy - record.server_.cpuTimedMs - r.clientCpuMs;
+    record.otherCpuShare = record.otherCpuMs / (r.seconds * 1000 * os.cpus().length);
   } catch (err) {
     record.error = String(err?.message ?? err);
   } finally {
@@ -234,6 +277,7 @@ async function oneRun(def, workload, rep, spec) {
     try {
       execFileSync('sync');
     } catch {}
+    lastFreeAt = Date.now();
     await sleep(opts.quick ? 100 : 500);
   }
   return record;
@@ -245,8 +289,8 @@ function line(r) {
   return (
     `  ${r.workload} ${r.server.padEnd(18)} ${metric(r).toFixed(0).padStart(5)} ${unit(r.workload).padEnd(9)}` +
     ` ${r.seconds.toFixed(2)} s  HEAD p99 ${r.head.p99.toFixed(1)} ms (n=${r.head.count}${r.head.errors ? `, ${r.head.errors} err` : ''})` +
-    `  RSS ${r.server_.peakRssMiB.toFixed(0)} MiB  CPU ${(r.server_.cpuTimedMs / 1000).toFixed(2)} s` +
-    `  client CPU ${(r.clientCpuMs / 1000).toFixed(2)} s  cut ${r.cutShort}  verified ${r.verified}/${r.uploads}${extra}`
+    `  RSS ${r.server_.peakRssMiB.toFixed(0)} MiB  CPU ${(r.server_.userTimedMs / 1000).toFixed(2)}u+${(r.server_.sysTimedMs / 1000).toFixed(2)}s` +
+    `  client ${(r.clientCpuMs / 1000).toFixed(2)} s  other ${(100 * r.otherCpuShare).toFixed(0)}%  cut ${r.cutShort}  verified ${r.verified}/${r.uploads}${extra}`
   );
 }
 
@@ -261,11 +305,13 @@ const machine = {
 const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
 console.log(`command: ${command}`);
 console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, node ${machine.node}, ${machine.os}`);
-console.log(`options: reps=${opts.reps} workloads=${opts.workloads.join(',')} quick=${opts.quick} client=${opts.client}`);
+console.log(
+  `options: reps=${opts.reps} workloads=${opts.workloads.join(',')} quick=${opts.quick} client=${opts.client} settle=${opts.settle}s`,
+);
 
 let servers = opts.servers
   ? opts.servers.split(',').map((id) => SERVERS.find((s) => s.id === id.trim()) ?? fail(`unknown server ${id}`))
-  : SERVERS;
+  : SERVERS.filter((s) => !s.optIn);
 function fail(msg) {
   throw new Error(msg);
 }
@@ -277,7 +323,10 @@ if (servers.some((s) => s.ours)) {
     servers = servers.filter((s) => !s.ours);
   }
 }
-console.log(`servers: ${servers.map((s) => s.name).join(', ')}\n`);
+console.log(`servers: ${servers.map((s) => s.name).join(', ')}`);
+const load = os.loadavg()[0];
+console.log(`load average (1 min): ${load.toFixed(2)}${load > 0.5 ? '  WARNING: the machine is not idle; figures will be noisy' : ''}\n`);
+const startedAt = Date.now();
 
 const results = { command, machine, date: new Date().toISOString(), options: { ...opts, out: undefined }, specs: {}, runs: [] };
 const save = () => {
@@ -314,4 +363,9 @@ save();
 console.log(`\n${opts.quick ? 'QUICK (smoke sizes) — ' : ''}median over ${opts.reps} rep(s) of the ratio to the floor in the same repetition`);
 console.log(`${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; \`${command}\`\n`);
 console.log(markdownTable(results.summary));
-console.log(`\nraw numbers: ${path.relative(process.cwd(), opts.out)}`);
+const busy = results.runs.filter((r) => r.otherCpuShare > 0.1);
+if (busy.length) {
+  console.log(`\nWARNING: ${busy.length} run(s) saw > 10% of the machine's CPU used by other processes/kernel threads ` +
+    `during the timed phase (otherCpuShare in the JSON); rerun on an idle machine.`);
+}
+console.log(`\nraw numbers: ${opts.out}  (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);

@@ -60,6 +60,7 @@ export function summarize(runs, serverOrder, workloads) {
         rssMiB: median(mine.map((r) => r.server_.peakRssMiB)),
         rssOverFloorMiB: ratios((r, f) => r.server_.peakRssMiB - f.server_.peakRssMiB),
         cpuRatio: ratios((r, f) => r.server_.cpuTimedMs / f.server_.cpuTimedMs),
+        userCpuRatio: ratios((r, f) => r.server_.userTimedMs / f.server_.userTimedMs),
         cutShort: mine.reduce((a, r) => a + r.cutShort, 0),
         verified: mine.reduce((a, r) => a + r.verified, 0),
         expected: mine.reduce((a, r) => a + r.uploads, 0),
@@ -74,7 +75,7 @@ const mark = (pass) => (pass ? ' ✓' : ' ✗');
 
 export function markdownTable(rows, { targetsFor = (s) => s.startsWith('nestjs-tus') } = {}) {
   const out = [
-    '| workload | server | throughput | ×floor (target) | HEAD p99 ms | ×floor (≤1.5) | peak RSS MiB | −floor (≤48) | server CPU ×floor | PATCHes cut short | verified |',
+    '| workload | server | throughput | ×floor (target) | HEAD p99 ms | ×floor (≤1.5) | peak RSS MiB | −floor (≤48) | CPU ×floor (user) | PATCHes cut short | verified |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
@@ -96,7 +97,7 @@ export function markdownTable(rows, { targetsFor = (s) => s.startsWith('nestjs-t
     out.push(
       `| ${r.workload} | ${r.server}${fail} | ${f(r.throughput, r.unit === 'MiB/s' ? 0 : 0)} ${r.unit} | ${thr} | ` +
         `${f(r.headP99, 1)}${r.headErrors ? ` (${r.headErrors} err)` : ''} | ${hr} | ${f(r.rssMiB, 0)} | ${rss} | ` +
-        `${isFloor ? '1' : f(r.cpuRatio)} | ${r.cutShort} | ${r.verified}/${r.expected} |`,
+        `${isFloor ? '1' : `${f(r.cpuRatio)} (${f(r.userCpuRatio)})`} | ${r.cutShort} | ${r.verified}/${r.expected} |`,
     );
   }
   return out.join('\n');

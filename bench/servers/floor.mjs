@@ -1,7 +1,9 @@
 // Floor server: the practical ceiling for a tus-like server in Node on this machine.
 // Plain node:http, offsets in a Map, PATCH bodies piped into fs.createWriteStream.
-// Env: UPLOAD_DIR (required). Prints the port on stdout when ready.
+// Env: UPLOAD_DIR (required); NULL_SINK=1 discards the bytes instead ("floor → /dev/null": loopback ceiling).
+// Prints the port on stdout when ready.
 import http from 'node:http';
+import { Writable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +11,16 @@ import { pipeline } from 'node:stream/promises';
 
 const dir = process.env.UPLOAD_DIR;
 if (!dir) throw new Error('UPLOAD_DIR is required');
+const nullSink = process.env.NULL_SINK === '1';
 const uploads = new Map(); // id -> { offset, length }
+
+class NullSink extends Writable {
+  bytesWritten = 0;
+  _write(chunk, _enc, cb) {
+    this.bytesWritten += chunk.length;
+    cb();
+  }
+}
 const PREFIX = '/files/';
 
 function reply(res, status, headers = {}) {
@@ -46,7 +57,7 @@ const server = http.createServer(async (req, res) => {
       req.resume();
       return reply(res, 409);
     }
-    const ws = fs.createWriteStream(path.join(dir, id), { flags: 'a' });
+    const ws = nullSink ? new NullSink() : fs.createWriteStream(path.join(dir, id), { flags: 'a' });
     try {
       await pipeline(req, ws);
     } catch {

@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { LruCache } from './upload-cache.js';
 import { isValidUploadId } from './upload-id.js';
 import {
   StorageFullError,
@@ -19,6 +20,8 @@ export interface FileStoreOptions {
   directory: string;
   /** fsync data and info before an offset is reported, so it survives an OS crash (not only kill -9). */
   fsync?: boolean;
+  /** Uploads whose state is kept in memory (the disk stays the truth). Default 10000. */
+  cacheSize?: number;
 }
 
 /** What `<id>.json` holds: the upload's info, or a tombstone once it is gone. */
@@ -33,17 +36,21 @@ const INFO_SUFFIX = '.json';
  *
  * The offset is the data file's size, never a counter kept beside it: whatever the process did when
  * it died, the offset HEAD reports afterwards is exactly the bytes on disk, so a resume never skips
- * data. With `fsync`, the offset of a running write is held back to what was last synced.
+ * data. While this process writes, it knows the offset itself (it advances only after the bytes are
+ * in the file) and answers HEAD and PATCH from memory: no file system call stands between a progress
+ * poll and its answer. A directory belongs to one process (the in-memory locker assumes it too).
+ * With `fsync`, the offset of a running write is held back to what was last synced.
  */
 export class FileStore implements UploadStore {
   readonly directory: string;
   private readonly fsync: boolean;
-  /** fsync mode: the durable offset of uploads being written right now. */
-  private readonly writing = new Map<string, number>();
+  /** Recently used uploads, kept exactly in step with what this process wrote. */
+  private readonly cache: LruCache<string, UploadLookup>;
 
   constructor(options: FileStoreOptions) {
     this.directory = resolve(options.directory);
     this.fsync = options.fsync ?? false;
+    this.cache = new LruCache(options.cacheSize ?? 10_000);
   }
 
   async init(): Promise<void> {
@@ -51,15 +58,6 @@ export class FileStore implements UploadStore {
   }
 
   async create(upload: NewUpload): Promise<StoredUpload> {
-    const data = this.dataPath(upload.id);
-    let handle: FileHandle;
-    try {
-      handle = await open(data, 'wx');
-    } catch (error) {
-      if (errno(error) === 'EEXIST') throw new UploadExistsError(upload.id);
-      throw storageError(error);
-    }
-    await handle.close();
     const info: InfoFile = {
       id: upload.id,
       length: upload.length,
@@ -67,39 +65,57 @@ export class FileStore implements UploadStore {
       rawMetadata: upload.rawMetadata,
       createdAt: upload.createdAt,
     };
-    // Written last: an info file means the creation finished. A crash before leaves an orphan
-    // data file that no request can reach (no info → 404).
-    await this.writeInfo(upload.id, info, 'wx');
-    return { ...upload, offset: 0, updatedAt: upload.createdAt };
+    // The data file is created by the first write: an upload without one is at offset 0.
+    try {
+      await this.writeInfo(upload.id, info, 'wx');
+    } catch (error) {
+      if (errno(error) === 'EEXIST') throw new UploadExistsError(upload.id);
+      throw storageError(error);
+    }
+    await this.syncDirectory();
+    const created: StoredUpload = { ...upload, offset: 0, updatedAt: upload.createdAt };
+    this.cache.set(upload.id, { state: 'active', upload: created });
+    return { ...created };
   }
 
   async lookup(id: string): Promise<UploadLookup> {
+    const cached = this.cache.get(checkedId(id));
+    if (cached) return cached.state === 'active' ? { state: 'active', upload: { ...cached.upload } } : cached;
     const info = await this.readInfo(id);
     if (!info) return { state: 'missing' };
-    if ('gone' in info) return { state: 'gone', reason: info.gone };
-    const upload = await this.withOffset(info);
-    return upload ? { state: 'active', upload } : { state: 'missing' };
+    const found: UploadLookup = 'gone' in info ? { state: 'gone', reason: info.gone } : { state: 'active', upload: await this.withOffset(info) };
+    this.cache.set(id, found);
+    return found.state === 'active' ? { state: 'active', upload: { ...found.upload } } : found;
   }
 
   async append(id: string, offset: number, body: AsyncIterable<Buffer[]>): Promise<number> {
     let handle: FileHandle;
     try {
-      handle = await open(this.dataPath(id), 'r+');
+      handle = await open(this.dataPath(id), constants.O_WRONLY | constants.O_CREAT, 0o644);
     } catch (error) {
       throw storageError(error);
     }
+    const cached = this.cache.get(id);
+    const entry = cached?.state === 'active' ? cached.upload : undefined;
     let position = offset;
-    if (this.fsync) this.writing.set(id, offset);
     try {
       for await (const batch of body) {
         position += await writeAll(handle, batch, position);
+        // In the file now (page cache): safe to report, unless the offset must survive an OS crash.
+        if (entry && !this.fsync) advance(entry, position);
       }
-      if (this.fsync) await handle.datasync();
+      if (this.fsync) {
+        await handle.datasync();
+        // The first write created the file: its directory entry must be durable too.
+        if (offset === 0) await this.syncDirectory();
+      }
+      if (entry) advance(entry, position);
       return position;
     } catch (error) {
+      // What reached the file is the truth; the cache may be behind it now.
+      this.cache.delete(id);
       throw storageError(error);
     } finally {
-      this.writing.delete(id);
       await handle.close();
     }
   }
@@ -108,15 +124,19 @@ export class FileStore implements UploadStore {
     const info = await this.readInfo(id);
     if (!info || 'gone' in info) throw new Error(`upload ${id} does not exist`);
     await this.replaceInfo(id, { ...info, length });
+    const cached = this.cache.get(id);
+    if (cached?.state === 'active') cached.upload.length = length;
   }
 
   async remove(id: string, reason: GoneReason): Promise<void> {
     // Tombstone first: if we die before the unlink, cleanup finds the tombstone and the stray file.
     await this.replaceInfo(id, { id, gone: reason, at: Date.now() });
+    this.cache.set(id, { state: 'gone', reason });
     await unlinkQuietly(this.dataPath(id));
   }
 
   async forget(id: string): Promise<void> {
+    this.cache.delete(id);
     await unlinkQuietly(this.infoPath(id));
     await unlinkQuietly(this.dataPath(id));
   }
@@ -132,29 +152,31 @@ export class FileStore implements UploadStore {
         yield { state: 'gone', id, reason: info.gone, at: info.at };
         continue;
       }
-      const upload = await this.withOffset(info);
-      if (upload) yield { state: 'active', upload };
+      yield { state: 'active', upload: await this.withOffset(info) };
     }
   }
 
   async read(id: string): Promise<Readable> {
-    return createReadStream(this.dataPath(id));
+    try {
+      return createReadStream('', { fd: await open(this.dataPath(id), 'r') });
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return Readable.from([]); // never written: empty
+      throw error;
+    }
   }
 
-  private async withOffset(info: Exclude<InfoFile, { gone: GoneReason }>): Promise<StoredUpload | undefined> {
-    let size: number;
-    let mtime: number;
+  private async withOffset(info: Exclude<InfoFile, { gone: GoneReason }>): Promise<StoredUpload> {
+    let size = 0;
+    let mtime = info.createdAt;
     try {
       ({ size, mtimeMs: mtime } = await stat(this.dataPath(info.id)));
     } catch (error) {
-      if (errno(error) === 'ENOENT') return undefined;
-      throw error;
+      if (errno(error) !== 'ENOENT') throw error; // no data file yet: nothing written
     }
-    const durable = this.writing.get(info.id);
     return {
       id: info.id,
       length: info.length,
-      offset: durable === undefined ? size : Math.min(durable, size),
+      offset: size,
       metadata: info.metadata,
       rawMetadata: info.rawMetadata,
       createdAt: info.createdAt,
@@ -196,6 +218,18 @@ export class FileStore implements UploadStore {
   private async replaceInfo(id: string, info: InfoFile): Promise<void> {
     await this.writeInfo(id, info, 'w');
     await rename(this.infoPath(id) + '.tmp', this.infoPath(id));
+    await this.syncDirectory();
+  }
+
+  /** fsync mode: makes created and renamed directory entries durable. */
+  private async syncDirectory(): Promise<void> {
+    if (!this.fsync) return;
+    const handle = await open(this.directory, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
 
   private dataPath(id: string): string {
@@ -205,6 +239,11 @@ export class FileStore implements UploadStore {
   private infoPath(id: string): string {
     return join(this.directory, checkedId(id) + INFO_SUFFIX);
   }
+}
+
+function advance(upload: StoredUpload, offset: number): void {
+  upload.offset = offset;
+  upload.updatedAt = Date.now();
 }
 
 /** One writev per batch; loops only when the kernel took part of it (a nearly full disk). */

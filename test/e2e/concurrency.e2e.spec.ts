@@ -45,9 +45,9 @@ function asResponse(outcome: HttpResponse | Error): HttpResponse {
 describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
   const h = useHarness();
 
-  async function boot() {
+  async function boot(idleTimeout?: number) {
     const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir } });
+    const app = await h.start(adapter, { options: { directory: dir, ...(idleTimeout ? { idleTimeout } : {}) } });
     return { ...app, dir };
   }
 
@@ -183,5 +183,25 @@ describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
     expect((await head(url, up.uploadPath)).status).toBe(410);
     expectError(await patch(url, up.uploadPath, 0, 'x'), 410);
     expect(await exists(path.join(dir, up.id))).toBe(false);
+  });
+
+  it('a PATCH idle longer than idleTimeout keeps its bytes and is answered 500 + closed', async () => {
+    const { url, dir } = await boot(300);
+    const SIZE = 256 * KiB;
+    const SENT = 40 * KiB;
+    const data = pattern(SIZE, 66);
+    const up = await createUpload(url, { length: SIZE });
+    const req = openPatch(url, up.uploadPath, 0, SIZE, 10_000);
+    h.defer(() => req.abort());
+    expect(await req.write(data.subarray(0, SENT))).toBe(true);
+    const outcome = await req.settled; // then nothing more: the server must give up on its own
+    const res = asResponse(outcome);
+    expectError(res, 500);
+    expect(header(res, 'connection')).toBe('close');
+    expect(await readData(dir, up.id)).toEqual(data.subarray(0, SENT));
+    expect(header(await head(url, up.uploadPath), 'upload-offset')).toBe(String(SENT));
+    const rest = await patch(url, up.uploadPath, SENT, data.subarray(SENT));
+    expect(rest.status).toBe(204);
+    expect((await readData(dir, up.id)).equals(data)).toBe(true);
   });
 });

@@ -3,13 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/app.js';
 import { header, openRequest } from '../support/http.js';
-import { OCTET, TUS, createUpload, head, patch, readData, sha256 } from '../support/tus.js';
+import { OCTET, TUS, createUpload, dataSize, head, patch, readData, sha256 } from '../support/tus.js';
 
 const REPO_ROOT = process.cwd();
 const CHILD = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'child-server.js');
@@ -98,7 +97,7 @@ describe('crash during a PATCH (express, child process)', () => {
     const offset = Number(header(res, 'upload-offset'));
     expect(Number.isSafeInteger(offset)).toBe(true);
     expect(offset).toBeLessThanOrEqual(bytesSent);
-    expect((await stat(path.join(dir, up.id))).size).toBe(offset);
+    expect(await dataSize(dir, up.id)).toBe(offset);
     expect(sha256(await readData(dir, up.id))).toBe(sha256(source.subarray(0, offset)));
 
     const resumed = await patch(child.url, up.uploadPath, offset, source.subarray(offset));

@@ -1,6 +1,6 @@
 // tus-level helpers on top of the raw client: create / head / patch, store inspection, checks.
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { header, request, type BodyInput, type HeaderInput, type HttpResponse } from './http.js';
@@ -98,8 +98,35 @@ export function del(url: string, uploadPath: string, headers: HeaderInput = TUS)
 }
 
 /** The upload's data file `<dir>/<id>`. */
-export function readData(dir: string, id: string): Promise<Buffer> {
-  return readFile(path.join(dir, id));
+/** The stored bytes of an upload; the store creates the data file on the first write, so none yet is empty. */
+export async function readData(dir: string, id: string): Promise<Buffer> {
+  try {
+    return await readFile(path.join(dir, id));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw error;
+  }
+}
+
+/** Size of the upload's data file; 0 when the store has not created it yet. */
+export async function dataSize(dir: string, id: string): Promise<number> {
+  try {
+    return (await stat(path.join(dir, id))).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/**
+ * The ids of the uploads in a store directory (one `<id>.json` each), sorted. Asserts that every
+ * other entry is the data file `<id>` of one of them (created with the first byte).
+ */
+export async function uploadIds(dir: string): Promise<string[]> {
+  const names = await listDir(dir);
+  const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length));
+  expect(names.filter((n) => !n.endsWith('.json') && !ids.includes(n)), 'stray files in the store').toEqual([]);
+  return ids.sort();
 }
 
 export async function exists(file: string): Promise<boolean> {

@@ -46,7 +46,36 @@ describe('FileStore', () => {
     await store.declareLength('up1', 10);
     const found = await store.lookup('up1');
     expect(found.state === 'active' && found.upload.length).toBe(10);
-    expect((await readdir(join(dir, 'uploads'))).sort()).toEqual(['up1', 'up1.json']);
+    expect(await readdir(join(dir, 'uploads'))).toEqual(['up1.json']);
+  });
+
+  it('a fresh store on the same directory (a restart) sees exactly what is on disk', async () => {
+    await create('up1', 6);
+    await store.append('up1', 0, batches('abcd'));
+    await create('up2');
+    await store.remove('up2', 'terminated');
+    const restarted = new FileStore({ directory: join(dir, 'uploads') });
+    const found = await restarted.lookup('up1');
+    expect(found.state === 'active' && found.upload.offset).toBe(4);
+    expect(await restarted.lookup('up2')).toEqual({ state: 'gone', reason: 'terminated' });
+    expect(await restarted.lookup('nope')).toEqual({ state: 'missing' });
+  });
+
+  it('an upload never written is at offset 0 and reads as empty', async () => {
+    await create('empty', 0);
+    const found = await store.lookup('empty');
+    expect(found.state === 'active' && found.upload.offset).toBe(0);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.read('empty')) chunks.push(chunk as Buffer);
+    expect(chunks.length).toBe(0);
+  });
+
+  it('lookups hand out copies: a caller cannot change the cached state', async () => {
+    await create('up1', 6);
+    const first = await store.lookup('up1');
+    if (first.state === 'active') first.upload.offset = 99;
+    const again = await store.lookup('up1');
+    expect(again.state === 'active' && again.upload.offset).toBe(0);
   });
 
   it('leaves a tombstone on removal, then forgets it', async () => {
@@ -83,7 +112,6 @@ describe('FileStore', () => {
 
   it('turns ENOSPC into StorageFullError and keeps what was written', async () => {
     await create('full', 10);
-    await rm(join(dir, 'uploads', 'full'));
     await symlink('/dev/full', join(dir, 'uploads', 'full'));
     await expect(store.append('full', 0, batches('abc'))).rejects.toBeInstanceOf(StorageFullError);
   });
