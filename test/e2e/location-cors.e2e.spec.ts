@@ -1,5 +1,6 @@
 // Location construction (absolute, relative, global prefix, custom path, trusted proxies) and the
 // built-in CORS handling, on both adapters.
+import { VersioningType } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS, useHarness, type AdapterName, type StartOptions, type TusForRootOptions } from '../support/app.js';
 import { header, headerTokens, request } from '../support/http.js';
@@ -76,6 +77,29 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
       });
       expect(res.status).toBe(204);
       expect(header(res, 'upload-offset')).toBe('3');
+    });
+
+    it('includes the URI version and the global prefix under versioning', async () => {
+      const { url } = await boot(
+        {},
+        {
+          globalPrefix: 'api',
+          beforeInit: (app) => {
+            app.enableVersioning({ type: VersioningType.URI, defaultVersion: '2' });
+          },
+        },
+      );
+      const up = await createUpload(url, { path: '/api/v2/files', length: 2 });
+      expect(up.location).toBe(`${url}/api/v2/files/${up.id}`);
+      const res = await request(url, {
+        method: 'PATCH',
+        path: `/api/v2/files/${up.id}`,
+        headers: { ...TUS, 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': '0' },
+        body: 'ab',
+      });
+      expect(res.status).toBe(204);
+      expect(header(res, 'upload-offset')).toBe('2');
+      expect((await head(url, `/api/v2/files/${up.id}`)).status).toBe(200);
     });
 
     it('includes the global prefix with relativeLocation', async () => {
