@@ -46,6 +46,8 @@ export class FileStore implements UploadStore {
   private readonly fsync: boolean;
   /** Recently used uploads, kept exactly in step with what this process wrote. */
   private readonly cache: LruCache<string, UploadLookup>;
+  /** Uploads being appended to right now, with the offset that is already durable. */
+  private readonly writing = new Map<string, number>();
 
   constructor(options: FileStoreOptions) {
     this.directory = resolve(options.directory);
@@ -83,9 +85,12 @@ export class FileStore implements UploadStore {
     if (cached) return cached.state === 'active' ? { state: 'active', upload: { ...cached.upload } } : cached;
     const info = await this.readInfo(id);
     if (!info) return { state: 'missing' };
-    const found: UploadLookup = 'gone' in info ? { state: 'gone', reason: info.gone } : { state: 'active', upload: await this.withOffset(info) };
-    this.cache.set(id, found);
-    return found.state === 'active' ? { state: 'active', upload: { ...found.upload } } : found;
+    if ('gone' in info) return this.remember(id, { state: 'gone', reason: info.gone });
+    const upload = await this.withOffset(info);
+    const durable = this.writing.get(id);
+    if (durable === undefined) return this.remember(id, { state: 'active', upload });
+    // Read from disk in the middle of a write: truthful now, stale soon, so not cached.
+    return { state: 'active', upload: { ...upload, offset: this.fsync ? Math.min(durable, upload.offset) : upload.offset } };
   }
 
   async append(id: string, offset: number, body: AsyncIterable<Buffer[]>): Promise<number> {
@@ -95,27 +100,27 @@ export class FileStore implements UploadStore {
     } catch (error) {
       throw storageError(error);
     }
-    const cached = this.cache.get(id);
-    const entry = cached?.state === 'active' ? cached.upload : undefined;
+    this.writing.set(id, offset);
     let position = offset;
     try {
       for await (const batch of body) {
         position += await writeAll(handle, batch, position);
         // In the file now (page cache): safe to report, unless the offset must survive an OS crash.
-        if (entry && !this.fsync) advance(entry, position);
+        if (!this.fsync) this.advance(id, position);
       }
       if (this.fsync) {
         await handle.datasync();
         // The first write created the file: its directory entry must be durable too.
         if (offset === 0) await this.syncDirectory();
+        this.advance(id, position);
       }
-      if (entry) advance(entry, position);
       return position;
     } catch (error) {
-      // What reached the file is the truth; the cache may be behind it now.
+      // What reached the file is the truth; the cached offset may be behind it now.
       this.cache.delete(id);
       throw storageError(error);
     } finally {
+      this.writing.delete(id);
       await handle.close();
     }
   }
@@ -163,6 +168,21 @@ export class FileStore implements UploadStore {
       if (errno(error) === 'ENOENT') return Readable.from([]); // never written: empty
       throw error;
     }
+  }
+
+  private remember(id: string, found: UploadLookup): UploadLookup {
+    this.cache.set(id, found);
+    return found.state === 'active' ? { state: 'active', upload: { ...found.upload } } : found;
+  }
+
+  /** Moves the known offset of an upload forward once its bytes are in the file. */
+  private advance(id: string, offset: number): void {
+    const cached = this.cache.peek(id);
+    if (cached?.state === 'active') {
+      cached.upload.offset = offset;
+      cached.upload.updatedAt = Date.now();
+    }
+    if (this.writing.has(id)) this.writing.set(id, offset);
   }
 
   private async withOffset(info: Exclude<InfoFile, { gone: GoneReason }>): Promise<StoredUpload> {
@@ -239,11 +259,6 @@ export class FileStore implements UploadStore {
   private infoPath(id: string): string {
     return join(this.directory, checkedId(id) + INFO_SUFFIX);
   }
-}
-
-function advance(upload: StoredUpload, offset: number): void {
-  upload.offset = offset;
-  upload.updatedAt = Date.now();
 }
 
 /** One writev per batch; loops only when the kernel took part of it (a nearly full disk). */

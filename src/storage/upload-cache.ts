@@ -16,6 +16,11 @@ export class LruCache<K, V> {
     return value;
   }
 
+  /** Reads without making the entry more recent. */
+  peek(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
