@@ -1,7 +1,7 @@
 export { TusModule } from './tus.module.js';
 export { TusService } from './tus.service.js';
 export { PRE_CREATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
-export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, MaxSizeResolver } from './tus-options.js';
+export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, TusOptionsFactory, MaxSizeResolver } from './tus-options.js';
 export type { PreCreateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
 export type { PreCreateContext, UploadCompleteContext, UploadRecord } from './protocol/upload-record.js';
 export { TusError } from './protocol/tus-error.js';

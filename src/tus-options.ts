@@ -76,6 +76,11 @@ export interface TusModuleOptions {
   disableRequestTimeout?: boolean;
 }
 
+/** A class for `forRootAsync({ useClass })` / `useExisting`: Nest builds it and asks it for the options. */
+export interface TusOptionsFactory {
+  createTusOptions(): TusModuleOptions | Promise<TusModuleOptions>;
+}
+
 /** Settings that shape the module itself, so they are synchronous even in `forRootAsync`. */
 export interface TusModuleExtras {
   /** Controller path of the tus endpoint. Default `files`. */

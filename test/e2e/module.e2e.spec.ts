@@ -2,7 +2,7 @@
 // forRootAsync with an injected config provider, and the HTTP server's requestTimeout.
 import { describe, expect, it } from 'vitest';
 import { TusModule } from '../../src/index.js';
-import { TusConfig, TusConfigModule } from '../fixtures/modules.js';
+import { TusConfig, TusConfigModule, TusOptionsFromConfig, TusOptionsModule } from '../fixtures/modules.js';
 import { ADAPTERS, startTusApp, useHarness, type AdapterName } from '../support/app.js';
 import { header, request } from '../support/http.js';
 import { createUpload, expectError, listDir, patch, post, readData } from '../support/tus.js';
@@ -89,6 +89,29 @@ describe.each(ADAPTERS)('module options (%s)', (adapter: AdapterName) => {
       const up = await createUpload(url, { length: 5, body: 'hello' });
       expect(header(up.res, 'upload-offset')).toBe('5');
       expect((await readData(dir, up.id)).toString()).toBe('hello');
+    });
+
+    it('useClass: Nest builds the options factory with its dependencies', async () => {
+      const dir = await h.tempDir();
+      const { url } = await h.start(
+        adapter,
+        TusModule.forRootAsync({ imports: [TusConfigModule.register(dir, 777)], useClass: TusOptionsFromConfig }),
+      );
+      const options = await request(url, { method: 'OPTIONS', path: '/files' });
+      expect(header(options, 'tus-max-size')).toBe('777');
+      const up = await createUpload(url, { length: 2, body: 'ok' });
+      expect((await readData(dir, up.id)).toString()).toBe('ok');
+    });
+
+    it('useExisting: the options factory comes from an imported module', async () => {
+      const dir = await h.tempDir();
+      const { url } = await h.start(
+        adapter,
+        TusModule.forRootAsync({ imports: [TusOptionsModule.register(dir, 888)], useExisting: TusOptionsFromConfig }),
+      );
+      const options = await request(url, { method: 'OPTIONS', path: '/files' });
+      expect(header(options, 'tus-max-size')).toBe('888');
+      expectError(await post(url, { length: 889 }), 413);
     });
 
     it('async factories and the path extra work', async () => {
