@@ -87,14 +87,18 @@ function rmTemp(d) {
   fs.rmSync(d, { recursive: true, force: true });
   tempDirs.delete(d);
 }
+let liveClient = null;
 function cleanupAll() {
   if (liveServer && liveServer.exitCode === null) liveServer.kill('SIGKILL');
+  if (liveClient && liveClient.exitCode === null) liveClient.kill('SIGKILL');
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 }
-process.on('SIGINT', () => {
-  cleanupAll();
-  process.exit(130);
-});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    cleanupAll();
+    process.exit(130);
+  });
+}
 
 let CLK_TCK = 100;
 try {
@@ -190,8 +194,9 @@ function runClient(port, spec, hooks) {
   if (opts.client === 'inproc') return runWorkload({ port, spec, hooks });
   return new Promise((resolve, reject) => {
     const c = fork(path.join(BENCH, 'lib', 'client.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    liveClient = c;
     c.on('message', async (m) => {
-      if (m.type === 'timedStart' || m.type === 'timedEnd') {
+      if (m.type in hooks) {
         await hooks[m.type]();
         c.send({ type: `${m.type}-ack` });
       } else if (m.type === 'result' || m.type === 'error') {

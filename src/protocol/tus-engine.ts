@@ -2,6 +2,7 @@ import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
 import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
 import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
 import { BodyReader } from './body-reader.js';
+import { CHECKSUM_ALGORITHMS, ChecksumVerifier, parseChecksumClaim, type ChecksumClaim } from './checksum.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
@@ -66,6 +67,7 @@ export class TusEngine {
     const headers: Record<string, string> = {
       'Tus-Version': TUS_VERSION,
       'Tus-Extension': this.extensions.join(','),
+      'Tus-Checksum-Algorithm': CHECKSUM_ALGORITHMS.join(','),
     };
     const max = await this.config.maxSize(req.context);
     if (max !== undefined) headers['Tus-Max-Size'] = String(max);
@@ -104,6 +106,7 @@ export class TusEngine {
     if (withBody && length !== undefined && declaredBody !== undefined && declaredBody > length) {
       throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) is longer than Upload-Length (${length})`);
     }
+    const checksum = withBody ? parseChecksumClaim(req.headers) : undefined;
 
     await this.config.hooks.preCreate?.({ request: req.context, metadata, length });
 
@@ -113,8 +116,13 @@ export class TusEngine {
     );
     const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
     if (withBody && hasBody(req, declaredBody)) {
-      const written = await this.locked(id, (signal) => this.write(req, upload, max, signal));
+      const written = await this.locked(id, (signal) => this.write(req, upload, max, signal, checksum));
       upload = written.upload;
+      if (written.failure && written.refused) {
+        // A refused checksummed first chunk: the upload is not created at all (§8 D16).
+        await this.config.store.forget(id);
+        throw written.failure;
+      }
       if (written.failure) throw withHeaders(written.failure, headers);
     } else if (isComplete(upload)) {
       await this.completed(upload, req);
@@ -147,6 +155,7 @@ export class TusEngine {
     const offset = parseByteCount('Upload-Offset', req.headers[H.uploadOffset]);
     if (offset === undefined) throw badRequest('ERR_INVALID_UPLOAD_OFFSET', 'Upload-Offset is required');
     const declaredLength = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
+    const checksum = parseChecksumClaim(req.headers);
     const id = checkedId(req);
 
     return this.locked(id, async (signal) => {
@@ -170,7 +179,7 @@ export class TusEngine {
         if (!wasComplete) await this.completed(upload, req);
         return { status: 204, headers: this.progressHeaders(upload) };
       }
-      const written = await this.write(req, upload, max, signal);
+      const written = await this.write(req, upload, max, signal, checksum);
       if (written.failure) throw written.failure;
       return { status: 204, headers: this.progressHeaders(written.upload) };
     });
@@ -240,22 +249,32 @@ export class TusEngine {
     return removed;
   }
 
-  /** Streams the body into the store; the result says how far it got and what to answer if it fell short. */
+  /**
+   * Streams the body into the store; the result says how far it got and what to answer if it fell
+   * short. `refused` marks a checksummed chunk that was discarded (nothing of it is stored).
+   */
   private async write(
     req: TusRequest,
     upload: StoredUpload,
     max: number | undefined,
     signal: AbortSignal,
-  ): Promise<{ upload: StoredUpload; failure?: TusError }> {
+    checksum: ChecksumClaim | undefined,
+  ): Promise<{ upload: StoredUpload; failure?: TusError; refused?: boolean }> {
     const capacity = upload.length ?? max ?? Number.MAX_SAFE_INTEGER;
     const reader = new BodyReader(req.body, {
       limit: capacity - upload.offset,
       idleTimeout: this.config.idleTimeout,
       signal,
     });
+    const verifier = checksum && new ChecksumVerifier(checksum);
     let offset: number;
     try {
-      offset = await this.config.store.append(upload.id, upload.offset, reader);
+      offset = await this.config.store.append(
+        upload.id,
+        upload.offset,
+        verifier ? verifier.tap(reader) : reader,
+        verifier && { verify: () => verifier.verify(reader.end === 'complete', trailersOf(req)) },
+      );
     } catch (error) {
       if (error instanceof StorageFullError) {
         return { upload, failure: new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; the bytes before that point are kept, retry later') };
@@ -265,23 +284,26 @@ export class TusEngine {
     const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
     if (!isComplete(upload) && isComplete(written)) await this.completed(written, req);
     const stored = { 'Upload-Offset': String(offset) };
+    if (verifier?.failure) return { upload: written, failure: withHeaders(verifier.failure, stored), refused: true };
     switch (reader.end) {
       case 'overrun':
         return {
           upload: written,
+          refused: verifier !== undefined,
           failure: new TusError(
             413,
             'ERR_UPLOAD_SIZE_EXCEEDED',
             upload.length === undefined
               ? `the upload would exceed the maximum size of ${capacity} bytes`
-              : `the body goes past Upload-Length (${upload.length}); bytes up to it were stored`,
+              : `the body goes past Upload-Length (${upload.length}); ${verifier ? 'the chunk was discarded' : 'bytes up to it were stored'}`,
             stored,
           ),
         };
       case 'idle':
         return {
           upload: written,
-          failure: new TusError(500, 'ERR_READ_TIMEOUT', `no data arrived for ${this.config.idleTimeout} ms; the bytes received are stored, resume from Upload-Offset`, stored),
+          refused: verifier !== undefined,
+          failure: new TusError(500, 'ERR_READ_TIMEOUT', `no data arrived for ${this.config.idleTimeout} ms; ${verifier ? 'the checksummed chunk was discarded' : 'the bytes received are stored'}, resume from Upload-Offset`, stored),
         };
       default:
         // complete, aborted (nobody is listening) and interrupted (a newer request took over):
@@ -366,6 +388,10 @@ function contentLength(req: TusRequest): number | undefined {
 function hasBody(req: TusRequest, declared: number | undefined): boolean {
   if (declared !== undefined) return declared > 0;
   return req.headers['transfer-encoding'] !== undefined;
+}
+
+function trailersOf(req: TusRequest): Record<string, string | undefined> {
+  return (req.body as { trailers?: Record<string, string | undefined> }).trailers ?? {};
 }
 
 function tooLarge(max: number): TusError {

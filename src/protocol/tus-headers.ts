@@ -28,6 +28,8 @@ export const EXTENSIONS = [
   'creation-defer-length',
   'termination',
   'expiration',
+  'checksum',
+  'checksum-trailer',
 ] as const;
 
 /** Headers a browser may send (CORS preflight) and read (expose) on tus requests. */
@@ -45,6 +47,7 @@ export const CORS_ALLOWED_HEADERS = [
   'Upload-Defer-Length',
   'Upload-Concat',
   'Upload-Checksum',
+  'Trailer',
   'Upload-Complete',
   'Upload-Draft-Interop-Version',
 ];

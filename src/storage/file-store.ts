@@ -6,6 +6,7 @@ import { LruCache } from './upload-cache.js';
 import { isValidUploadId } from './upload-id.js';
 import {
   StorageFullError,
+  type AppendOptions,
   UploadExistsError,
   type GoneReason,
   type NewUpload,
@@ -30,6 +31,7 @@ type InfoFile =
   | { id: string; gone: GoneReason; at: number };
 
 const INFO_SUFFIX = '.json';
+const MARKER_SUFFIX = '.staged';
 
 /**
  * The default store: `<directory>/<id>` holds the bytes, `<directory>/<id>.json` the info.
@@ -57,6 +59,31 @@ export class FileStore implements UploadStore {
 
   async init(): Promise<void> {
     await mkdir(this.directory, { recursive: true });
+    await this.rollBackStagedWrites();
+  }
+
+  /** A marker left by a crash during a staged (checksummed) write: cut the data back to its offset. */
+  private async rollBackStagedWrites(): Promise<void> {
+    for (const name of await readdir(this.directory)) {
+      if (!name.endsWith(MARKER_SUFFIX)) continue;
+      const id = name.slice(0, -MARKER_SUFFIX.length);
+      if (!isValidUploadId(id)) continue;
+      const committed = Number(await readFile(join(this.directory, name), 'utf8'));
+      // A torn marker was written before any staged byte: the data file is untouched.
+      if (Number.isSafeInteger(committed) && committed >= 0) {
+        try {
+          const handle = await open(this.dataPath(id), 'r+');
+          try {
+            if ((await handle.stat()).size > committed) await handle.truncate(committed);
+          } finally {
+            await handle.close();
+          }
+        } catch (error) {
+          if (errno(error) !== 'ENOENT') throw error;
+        }
+      }
+      await unlinkQuietly(join(this.directory, name));
+    }
   }
 
   async create(upload: NewUpload): Promise<StoredUpload> {
@@ -89,15 +116,22 @@ export class FileStore implements UploadStore {
     const upload = await this.withOffset(info);
     const durable = this.writing.get(id);
     if (durable === undefined) return this.remember(id, { state: 'active', upload });
-    // Read from disk in the middle of a write: truthful now, stale soon, so not cached.
-    return { state: 'active', upload: { ...upload, offset: this.fsync ? Math.min(durable, upload.offset) : upload.offset } };
+    // Read from disk in the middle of a write: not cached (stale soon), and never past what the
+    // writer may report (staged or not yet synced bytes are in the file but do not count).
+    return { state: 'active', upload: { ...upload, offset: Math.min(durable, upload.offset) } };
   }
 
-  async append(id: string, offset: number, body: AsyncIterable<Buffer[]>): Promise<number> {
+  async append(id: string, offset: number, body: AsyncIterable<Buffer[]>, options: AppendOptions = {}): Promise<number> {
+    const staged = options.verify !== undefined;
+    // Staged bytes go straight into the data file, behind a marker that records the committed
+    // offset: a crash before the verdict is rolled back at the next start (see init), and a refused
+    // chunk is cut off again. No copy, and nothing unverified is ever reported.
+    if (staged) await this.writeMarker(id, offset);
     let handle: FileHandle;
     try {
       handle = await open(this.dataPath(id), constants.O_WRONLY | constants.O_CREAT, 0o644);
     } catch (error) {
+      if (staged) await unlinkQuietly(this.markerPath(id));
       throw storageError(error);
     }
     this.writing.set(id, offset);
@@ -105,17 +139,26 @@ export class FileStore implements UploadStore {
     try {
       for await (const batch of body) {
         position += await writeAll(handle, batch, position);
-        // In the file now (page cache): safe to report, unless the offset must survive an OS crash.
-        if (!this.fsync) this.advance(id, position);
+        // In the file now (page cache): safe to report, unless it must survive an OS crash or wait for a verdict.
+        if (!this.fsync && !staged) this.advance(id, position);
+      }
+      if (staged && !(await options.verify!())) {
+        await handle.truncate(offset);
+        position = offset;
       }
       if (this.fsync) {
         await handle.datasync();
         // The first write created the file: its directory entry must be durable too.
         if (offset === 0) await this.syncDirectory();
-        this.advance(id, position);
       }
+      this.advance(id, position);
+      if (staged) await unlinkQuietly(this.markerPath(id));
       return position;
     } catch (error) {
+      if (staged) {
+        await handle.truncate(offset).catch(() => undefined);
+        await unlinkQuietly(this.markerPath(id));
+      }
       // What reached the file is the truth; the cached offset may be behind it now.
       this.cache.delete(id);
       throw storageError(error);
@@ -250,6 +293,25 @@ export class FileStore implements UploadStore {
     } finally {
       await handle.close();
     }
+  }
+
+  private async writeMarker(id: string, offset: number): Promise<void> {
+    try {
+      const handle = await open(this.markerPath(id), 'w');
+      try {
+        await handle.writeFile(String(offset));
+        if (this.fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+    await this.syncDirectory();
+  }
+
+  private markerPath(id: string): string {
+    return join(this.directory, checkedId(id) + MARKER_SUFFIX);
   }
 
   private dataPath(id: string): string {

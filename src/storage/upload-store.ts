@@ -29,6 +29,10 @@ export type UploadLookup =
   | { state: 'gone'; reason: GoneReason }
   | { state: 'missing' };
 
+export interface AppendOptions {
+  verify?: () => boolean | Promise<boolean>;
+}
+
 export interface UploadStore {
   /** Prepares the store (creates directories, checks permissions). Called once at start-up. */
   init(): Promise<void>;
@@ -38,8 +42,12 @@ export interface UploadStore {
   /**
    * Appends the batches at `offset` and resolves with the new offset. Bytes written before a failure
    * stay (the offset is then what `lookup` reports). A full disk rejects with {@link StorageFullError}.
+   *
+   * With `verify`, the bytes are staged: no offset counts them (not even after a crash) until
+   * `verify` has answered true once the body ended; on false they are discarded and the offset is
+   * unchanged. The checksum extension uses this.
    */
-  append(id: string, offset: number, body: AsyncIterable<Buffer[]>): Promise<number>;
+  append(id: string, offset: number, body: AsyncIterable<Buffer[]>, options?: AppendOptions): Promise<number>;
   /** Records a deferred length once it is known. */
   declareLength(id: string, length: number): Promise<void>;
   /** Deletes the upload's data and leaves a tombstone saying why. */

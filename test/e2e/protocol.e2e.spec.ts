@@ -18,7 +18,15 @@ import {
   readData,
 } from '../support/tus.js';
 
-const EXTENSIONS = ['creation', 'creation-with-upload', 'creation-defer-length', 'termination', 'expiration'];
+const EXTENSIONS = [
+  'creation',
+  'creation-with-upload',
+  'creation-defer-length',
+  'termination',
+  'expiration',
+  'checksum',
+  'checksum-trailer',
+];
 const MAX = 1024 * 1024;
 
 describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {

@@ -29,6 +29,8 @@ export interface RequestOptions {
   body?: BodyInput;
   /** Destroys the request when no response arrived in time (default 30 s). */
   timeoutMs?: number;
+  /** HTTP trailers sent after a chunked body (announce them with a `Trailer` header). */
+  trailers?: Record<string, string>;
 }
 
 export interface ManualRequest {
@@ -38,6 +40,8 @@ export interface ManualRequest {
   end(chunk?: Buffer | string): Promise<boolean>;
   /** Destroys the socket at once, mid-body if need be. */
   abort(): void;
+  /** Sets trailers to send after the last chunk (chunked bodies only). */
+  addTrailers(trailers: Record<string, string>): void;
   /** The response; rejects when the connection fails before a response head arrived. */
   readonly response: Promise<HttpResponse>;
   /** Never rejects: the response or the error. */
@@ -150,6 +154,7 @@ export function openRequest(baseUrl: string, options: Omit<RequestOptions, 'body
       dead = true;
       req.destroy();
     },
+    addTrailers: (trailers) => req.addTrailers(trailers),
     response,
     settled,
     get bytesWritten() {
@@ -182,6 +187,7 @@ export async function request(baseUrl: string, options: RequestOptions): Promise
       if (req.done) break; // the server already answered (e.g. 413): stop feeding
       if (!(await req.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk)))) break;
     }
+    if (options.trailers) req.addTrailers(options.trailers);
     await req.end();
   }
   return req.response;

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,39 @@ describe('FileStore', () => {
     await create('full', 10);
     await symlink('/dev/full', join(dir, 'uploads', 'full'));
     await expect(store.append('full', 0, batches('abc'))).rejects.toBeInstanceOf(StorageFullError);
+  });
+
+  it('staged writes count only once verified, and a refused chunk is cut off again', async () => {
+    await create('st', 10);
+    await store.append('st', 0, batches('abc'));
+    let seen: number | undefined;
+    const refused = await store.append('st', 3, batches('XYZ'), {
+      verify: async () => {
+        const during = await store.lookup('st');
+        seen = during.state === 'active' ? during.upload.offset : undefined;
+        return false;
+      },
+    });
+    expect(seen).toBe(3);
+    expect(refused).toBe(3);
+    expect(await readFile(join(dir, 'uploads', 'st'), 'utf8')).toBe('abc');
+    expect(await store.append('st', 3, batches('def'), { verify: () => true })).toBe(6);
+    expect(await readFile(join(dir, 'uploads', 'st'), 'utf8')).toBe('abcdef');
+    expect(await readdir(join(dir, 'uploads'))).toEqual(['st', 'st.json']);
+  });
+
+  it('a staged write interrupted by a crash is rolled back at the next start', async () => {
+    await create('cr', 10);
+    await store.append('cr', 0, batches('abc'));
+    // What a process killed mid-way through a checksummed chunk leaves behind:
+    await writeFile(join(dir, 'uploads', 'cr.staged'), '3');
+    await writeFile(join(dir, 'uploads', 'cr'), 'abcUNVERIFIED');
+    const restarted = new FileStore({ directory: join(dir, 'uploads') });
+    await restarted.init();
+    expect(await readFile(join(dir, 'uploads', 'cr'), 'utf8')).toBe('abc');
+    const found = await restarted.lookup('cr');
+    expect(found.state === 'active' && found.upload.offset).toBe(3);
+    expect(await readdir(join(dir, 'uploads'))).toEqual(['cr', 'cr.json']);
   });
 
   it('with fsync, still appends and reports the synced offset', async () => {
