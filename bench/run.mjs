@@ -1,15 +1,17 @@
 // Benchmark harness for nestjs-tus: W1–W4 against the floor, @tus/server and nestjs-tus (see bench/README.md).
 // Usage: node bench/run.mjs [--reps N] [--workloads W1,W2,W3,W4] [--quick] [--servers floor,tus-server,...]
-//        [--client inproc|child] [--settle S] [--no-build] [--profile <server id>] [--out file]
+//        [--client inproc|child] [--settle S] [--max-other F] [--retries N] [--no-build] [--profile <server id>]
+//        [--out file]
 // Env equivalents: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT, BENCH_SETTLE.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, fork, execFileSync, spawnSync } from 'node:child_process';
+import { fork, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runWorkload, writePattern } from './lib/client.mjs';
 import { headStats, summarize, markdownTable, metric, unit } from './lib/report.mjs';
+import { ensureBuild, machineBusyMs, procStats, startServer, stopServer } from './lib/processes.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
@@ -25,6 +27,8 @@ function parseArgs(argv) {
     servers: process.env.BENCH_SERVERS,
     client: process.env.BENCH_CLIENT ?? 'inproc',
     settle: process.env.BENCH_SETTLE,
+    maxOther: process.env.BENCH_MAX_OTHER,
+    retries: process.env.BENCH_RETRIES,
     build: true,
     profile: undefined,
     out: path.join(BENCH, 'results', 'latest.json'),
@@ -38,6 +42,8 @@ function parseArgs(argv) {
     else if (k === '--servers') o.servers = val();
     else if (k === '--client') o.client = val();
     else if (k === '--settle') o.settle = val();
+    else if (k === '--max-other') o.maxOther = val();
+    else if (k === '--retries') o.retries = val();
     else if (k === '--no-build') o.build = false;
     else if (k === '--profile') o.profile = val();
     else if (k === '--out') o.out = path.resolve(val());
@@ -48,6 +54,8 @@ function parseArgs(argv) {
   }
   o.reps = Number(o.reps ?? (o.quick ? 1 : 3));
   o.settle = Number(o.settle ?? (o.quick ? 0 : 10));
+  o.maxOther = Number(o.maxOther ?? 0.1);
+  o.retries = Number(o.retries ?? (o.quick ? 0 : 2));
   o.workloads = (o.workloads ?? 'W1,W2,W3,W4').split(',').map((s) => s.trim().toUpperCase());
   if (!['inproc', 'child'].includes(o.client)) throw new Error('--client must be inproc or child');
   return o;
@@ -100,94 +108,20 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-let CLK_TCK = 100;
-try {
-  CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {}
-
-function procStats(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1]);
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ms = (ticks) => (ticks * 1000) / CLK_TCK;
-  return { peakRssMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024, userMs: ms(+f[11]), sysMs: ms(+f[12]), cpuMs: ms(+f[11] + +f[12]) };
-}
-
-/** Busy CPU time of the whole machine (all cores), ms: everything but idle and iowait in /proc/stat. */
-function machineBusyMs() {
-  const v = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return ((total - v[3] - v[4]) * 1000) / CLK_TCK;
-}
-
-function newestMtime(dir) {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuild() {
-  const idx = path.join(ROOT, 'dist', 'src', 'index.js');
-  const stale = !fs.existsSync(idx) || newestMtime(path.join(ROOT, 'src')) > fs.statSync(idx).mtimeMs;
-  if (stale && opts.build) {
-    console.error('building the library (npm run build) …');
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (b.status !== 0) return 'npm run build failed';
-  }
-  if (!fs.existsSync(idx)) return 'dist/src/index.js missing';
-  const check = spawnSync(
-    process.execPath,
-    ['--input-type=module', '-e', "const m = await import('./dist/src/index.js'); if (!m.TusModule) process.exit(3);"],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  return check.status === 0 ? null : `dist/src/index.js does not export TusModule (${check.stderr.trim().split('\n')[0] ?? ''})`;
-}
-
-async function startServer(def, uploadDir) {
+function startServerFor(def, uploadDir) {
   const nodeArgs = [];
   if (opts.profile === def.id) {
     const dir = path.join(BENCH, 'results', 'profiles');
     fs.mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const child = spawn(process.execPath, [...nodeArgs, path.join(BENCH, 'servers', def.script)], {
+  return startServer({
+    script: path.join(BENCH, 'servers', def.script),
+    env: { UPLOAD_DIR: uploadDir, ...def.env },
+    nodeArgs,
     cwd: ROOT,
-    env: { ...process.env, UPLOAD_DIR: uploadDir, ...def.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    onSpawn: (c) => (liveServer = c),
   });
-  liveServer = child;
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const port = await new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('server not ready after 60 s')), 60_000);
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const m = /^(\d+)\s*$/m.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? sig}) before it was ready: ${stderr.trim()}`));
-    });
-  });
-  return { child, port, stderr: () => stderr };
-}
-
-async function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
 }
 
 function runClient(port, spec, hooks) {
@@ -245,7 +179,7 @@ async function oneRun(def, workload, rep, spec) {
   const record = { rep, workload, server: def.name };
   let srv;
   try {
-    srv = await startServer(def, uploadDir);
+    srv = await startServerFor(def, uploadDir);
     const idle = procStats(srv.child.pid);
     let cpu0;
     let cpu1;
@@ -295,7 +229,7 @@ function line(r) {
     `  ${r.workload} ${r.server.padEnd(18)} ${metric(r).toFixed(0).padStart(5)} ${unit(r.workload).padEnd(9)}` +
     ` ${r.seconds.toFixed(2)} s  HEAD p99 ${r.head.p99.toFixed(1)} ms (n=${r.head.count}${r.head.errors ? `, ${r.head.errors} err` : ''})` +
     `  RSS ${r.server_.peakRssMiB.toFixed(0)} MiB  CPU ${(r.server_.userTimedMs / 1000).toFixed(2)}u+${(r.server_.sysTimedMs / 1000).toFixed(2)}s` +
-    `  client ${(r.clientCpuMs / 1000).toFixed(2)} s  other ${(100 * r.otherCpuShare).toFixed(0)}%  cut ${r.cutShort}  verified ${r.verified}/${r.uploads}${extra}`
+    `  client ${(r.clientCpuMs / 1000).toFixed(2)} s${r.connections !== undefined ? `  conns ${r.connections}` : ''}  other ${(100 * r.otherCpuShare).toFixed(0)}%  cut ${r.cutShort}  verified ${r.verified}/${r.uploads}${extra}`
   );
 }
 
@@ -311,7 +245,8 @@ const command = `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
 console.log(`command: ${command}`);
 console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, node ${machine.node}, ${machine.os}`);
 console.log(
-  `options: reps=${opts.reps} workloads=${opts.workloads.join(',')} quick=${opts.quick} client=${opts.client} settle=${opts.settle}s`,
+  `options: reps=${opts.reps} workloads=${opts.workloads.join(',')} quick=${opts.quick} client=${opts.client} ` +
+    `settle=${opts.settle}s max-other=${opts.maxOther} retries=${opts.retries}`,
 );
 
 let servers = opts.servers
@@ -322,7 +257,7 @@ function fail(msg) {
 }
 if (!servers.some((s) => s.id === 'floor')) servers = [SERVERS[0], ...servers];
 if (servers.some((s) => s.ours)) {
-  const problem = ensureBuild();
+  const problem = ensureBuild(ROOT, opts.build);
   if (problem) {
     console.error(`WARNING: skipping nestjs-tus servers: ${problem}`);
     servers = servers.filter((s) => !s.ours);
@@ -351,9 +286,18 @@ try {
     for (const w of opts.workloads) {
       for (const def of servers) {
         if (def.only && !def.only.includes(w)) continue;
-        const r = await oneRun(def, w, rep, SPECS[w]);
-        results.runs.push(r);
-        console.log(line(r));
+        // A run during which other processes used > maxOther of the machine is repeated (up to `retries`
+        // times); the least disturbed attempt is kept.
+        let best;
+        for (let attempt = 1; attempt <= 1 + opts.retries; attempt++) {
+          const r = await oneRun(def, w, rep, SPECS[w]);
+          r.attempt = attempt;
+          console.log(line(r));
+          if (!best || best.error || (!r.error && r.otherCpuShare < best.otherCpuShare)) best = r;
+          if (r.error || !(r.otherCpuShare > opts.maxOther)) break;
+          if (attempt <= opts.retries) console.log('    ↑ disturbed by other load; repeating');
+        }
+        results.runs.push(best);
         save();
       }
     }
@@ -368,9 +312,9 @@ save();
 console.log(`\n${opts.quick ? 'QUICK (smoke sizes) — ' : ''}median over ${opts.reps} rep(s) of the ratio to the floor in the same repetition`);
 console.log(`${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; \`${command}\`\n`);
 console.log(markdownTable(results.summary));
-const busy = results.runs.filter((r) => r.otherCpuShare > 0.1);
+const busy = results.runs.filter((r) => r.otherCpuShare > opts.maxOther);
 if (busy.length) {
-  console.log(`\nWARNING: ${busy.length} run(s) saw > 10% of the machine's CPU used by other processes/kernel threads ` +
+  console.log(`\nWARNING: ${busy.length} run(s) kept despite > ${opts.maxOther * 100}% of the machine's CPU used by others ` +
     `during the timed phase (otherCpuShare in the JSON); rerun on an idle machine.`);
 }
 console.log(`\nraw numbers: ${opts.out}  (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);

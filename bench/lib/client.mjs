@@ -187,6 +187,12 @@ export async function runWorkload({ port, spec, hooks = {} }) {
   const endpoint = new URL(`http://127.0.0.1:${port}/files`);
   const conc = spec.concurrency;
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(conc, 8), scheduling: 'lifo' });
+  let connections = 0; // TCP connections the raw client opened (keep-alive should keep this ≈ concurrency)
+  const createConnection = agent.createConnection.bind(agent);
+  agent.createConnection = (...args) => {
+    connections++;
+    return createConnection(...args);
+  };
   const mk = () => ({ agent, uploads: [], patches: 0, cutShort: 0, failedCreates: 0, notes: [] });
 
   const warm = mk();
@@ -197,6 +203,7 @@ export async function runWorkload({ port, spec, hooks = {} }) {
   await poller.ready;
 
   const st = mk();
+  const connectionsBefore = connections;
   await hooks.timedStart?.();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -204,6 +211,7 @@ export async function runWorkload({ port, spec, hooks = {} }) {
   else await pool(spec.count, conc, () => rawUpload(st, endpoint, spec.size, spec.patchSize));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const timedConnections = connections - connectionsBefore;
   await hooks.timedEnd?.();
   const head = await poller.stop();
 
@@ -217,6 +225,7 @@ export async function runWorkload({ port, spec, hooks = {} }) {
     mibPerSec: bytes / MiB / seconds,
     uploadsPerSec: spec.count / seconds,
     patches: st.patches,
+    connections: spec.kind === 'tus-js-client' ? undefined : timedConnections,
     cutShort: st.cutShort,
     failedCreates: st.failedCreates,
     verified: v.ok,

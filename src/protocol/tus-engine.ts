@@ -2,14 +2,16 @@ import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
 import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
 import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
 import { BodyReader } from './body-reader.js';
+import { FinalAssembler, finalNotWritable, parseUploadConcat, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { CHECKSUM_ALGORITHMS, ChecksumVerifier, parseChecksumClaim, type ChecksumClaim } from './checksum.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
 import { TusError, badRequest, gone, notFound } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
-import { parseUploadMetadata, type UploadMetadata } from './upload-metadata.js';
+import { parseUploadMetadata } from './upload-metadata.js';
 import { toUploadRecord, type EngineHooks, type UploadRecord } from './upload-record.js';
+import type { UploadMetadata as Metadata } from './upload-metadata.js';
 
 export interface TusEngineConfig {
   store: UploadStore;
@@ -33,9 +35,11 @@ export interface TusEngineConfig {
  */
 export class TusEngine {
   readonly expiry: ExpiryPolicy;
+  private readonly finals: FinalAssembler;
 
   constructor(private readonly config: TusEngineConfig) {
     this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
+    this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, (final, context) => this.completed(final, context));
   }
 
   get extensions(): readonly string[] {
@@ -76,9 +80,8 @@ export class TusEngine {
 
   async create(req: TusRequest): Promise<TusResponse> {
     checkTusResumable(req.headers[H.tusResumable], true);
-    if (req.headers[H.uploadConcat] !== undefined) {
-      throw badRequest('ERR_CONCATENATION_UNSUPPORTED', 'Upload-Concat is not supported by this server; upload without parallelUploads');
-    }
+    const concat = parseUploadConcat(req.headers[H.uploadConcat]);
+    if (concat?.kind === 'final') return this.createFinal(req, concat);
     const length = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
     const defer = singleHeader('Upload-Defer-Length', req.headers[H.uploadDeferLength]);
     if (length !== undefined && defer !== undefined) {
@@ -92,10 +95,7 @@ export class TusEngine {
     }
     const max = await this.config.maxSize(req.context);
     if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
-    const rawMetadata = singleHeader('Upload-Metadata', req.headers[H.uploadMetadata]) || undefined;
-    const metadata: UploadMetadata = rawMetadata
-      ? parseUploadMetadata(rawMetadata, { maxSize: this.config.maxMetadataSize, maxPairs: this.config.maxMetadataPairs })
-      : {};
+    const { rawMetadata, metadata } = this.metadataOf(req);
 
     // creation-with-upload: a body is taken only when labelled as tus bytes (§8 D7).
     const withBody = mediaType(req.headers[H.contentType]) === OFFSET_CONTENT_TYPE;
@@ -112,7 +112,7 @@ export class TusEngine {
 
     const id = newUploadId();
     let upload = await this.storeCall(() =>
-      this.config.store.create({ id, length, metadata, rawMetadata, createdAt: Date.now() }),
+      this.config.store.create({ id, length, metadata, rawMetadata, createdAt: Date.now(), concat: concat && { kind: 'partial' } }),
     );
     const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
     if (withBody && hasBody(req, declaredBody)) {
@@ -125,9 +125,49 @@ export class TusEngine {
       }
       if (written.failure) throw withHeaders(written.failure, headers);
     } else if (isComplete(upload)) {
-      await this.completed(upload, req);
+      await this.completed(upload, req.context);
     }
     return { status: 201, headers: { ...headers, ...this.progressHeaders(upload) } };
+  }
+
+  /**
+   * `Upload-Concat: final;…`: an upload made of partial uploads of this endpoint, in order. Assembled
+   * at once when every part is complete, otherwise as soon as the last one is
+   * (concatenation-unfinished). It never takes a body or PATCH of its own.
+   */
+  private async createFinal(req: TusRequest, concat: Extract<ConcatRequest, { kind: 'final' }>): Promise<TusResponse> {
+    if (req.headers[H.uploadLength] !== undefined || req.headers[H.uploadDeferLength] !== undefined) {
+      throw badRequest('ERR_INVALID_CONCAT', 'a final upload takes its length from its parts: send no Upload-Length or Upload-Defer-Length (§8 D11)');
+    }
+    if (hasBody(req, contentLength(req))) throw finalNotWritable();
+    const { rawMetadata, metadata } = this.metadataOf(req);
+    const ids = concat.urls.map((url) => partIdFromUrl(url, req.collectionUrl));
+    const parts = await this.finals.loadParts(ids, concat.urls);
+    const length = sumOfLengths(parts);
+    const max = await this.config.maxSize(req.context);
+    if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
+
+    await this.config.hooks.preCreate?.({ request: req.context, metadata, length });
+
+    const id = newUploadId();
+    let upload = await this.storeCall(() =>
+      this.config.store.create({
+        id,
+        length,
+        metadata,
+        rawMetadata,
+        createdAt: Date.now(),
+        concat: { kind: 'final', parts: ids, header: concat.header },
+      }),
+    );
+    // Link before checking again: a part completing in between then finds this final waiting.
+    for (const part of parts) {
+      if (!isComplete(part)) await this.config.store.linkFinal(part.id, id);
+    }
+    upload = (await this.finals.tryAssemble(id, req.context)) ?? upload;
+    const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
+    if (isComplete(upload)) headers['Upload-Offset'] = String(upload.offset);
+    return { status: 201, headers };
   }
 
   async head(req: TusRequest): Promise<TusResponse> {
@@ -144,7 +184,23 @@ export class TusEngine {
     if (upload.rawMetadata !== undefined) headers['Upload-Metadata'] = upload.rawMetadata;
     const expires = this.expiry.header(upload);
     if (expires) headers['Upload-Expires'] = expires;
+    if (upload.concat?.kind === 'partial') headers['Upload-Concat'] = 'partial';
+    if (upload.concat?.kind === 'final') {
+      headers['Upload-Concat'] = upload.concat.header;
+      if (!upload.concat.assembled) await this.describePending(upload, headers);
+    }
     return { status: 200, headers };
+  }
+
+  /** HEAD of a final still waiting for parts: no offset yet, a length once all parts have one. */
+  private async describePending(final: StoredUpload, headers: Record<string, string>): Promise<void> {
+    const pending = await this.finals.describe(final);
+    if (pending.brokenBy) throw gone(`cannot be completed: its part ${pending.brokenBy} no longer exists`);
+    delete headers['Upload-Offset'];
+    delete headers['Upload-Expires'];
+    delete headers['Upload-Defer-Length'];
+    delete headers['Upload-Length'];
+    if (pending.length !== undefined) headers['Upload-Length'] = String(pending.length);
   }
 
   async patch(req: TusRequest): Promise<TusResponse> {
@@ -160,6 +216,7 @@ export class TusEngine {
 
     return this.locked(id, async (signal) => {
       let upload = await this.find(req);
+      if (upload.concat?.kind === 'final') throw finalNotWritable();
       if (offset !== upload.offset) {
         throw new TusError(409, 'ERR_MISMATCHED_OFFSET', `Upload-Offset is ${offset} but the upload is at ${upload.offset}; send HEAD and resume from there`, {
           'Upload-Offset': String(upload.offset),
@@ -176,7 +233,7 @@ export class TusEngine {
       }
       if (isComplete(upload) && !hasBody(req, declaredBody)) {
         // An empty PATCH only declaring the final length completes the upload here (§6.4).
-        if (!wasComplete) await this.completed(upload, req);
+        if (!wasComplete) await this.completed(upload, req.context);
         return { status: 204, headers: this.progressHeaders(upload) };
       }
       const written = await this.write(req, upload, max, signal, checksum);
@@ -282,7 +339,7 @@ export class TusEngine {
       throw error;
     }
     const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
-    if (!isComplete(upload) && isComplete(written)) await this.completed(written, req);
+    if (!isComplete(upload) && isComplete(written)) await this.completed(written, req.context);
     const stored = { 'Upload-Offset': String(offset) };
     if (verifier?.failure) return { upload: written, failure: withHeaders(verifier.failure, stored), refused: true };
     switch (reader.end) {
@@ -324,8 +381,24 @@ export class TusEngine {
     return { ...upload, length };
   }
 
-  private async completed(upload: StoredUpload, req: TusRequest): Promise<void> {
-    await this.config.hooks.uploadComplete?.(toUploadRecord(upload), { request: req.context });
+  /**
+   * An upload got its last byte. A partial is not the user's file: it is not handed to the completion
+   * hook (tus: do not process partials), but the finals waiting for it may now be assembled.
+   */
+  private async completed(upload: StoredUpload, context: unknown): Promise<void> {
+    if (upload.concat?.kind === 'partial') {
+      await this.finals.partCompleted(upload, context);
+      return;
+    }
+    await this.config.hooks.uploadComplete?.(toUploadRecord(upload), { request: context });
+  }
+
+  private metadataOf(req: TusRequest): { rawMetadata?: string; metadata: Metadata } {
+    const rawMetadata = singleHeader('Upload-Metadata', req.headers[H.uploadMetadata]) || undefined;
+    const metadata: Metadata = rawMetadata
+      ? parseUploadMetadata(rawMetadata, { maxSize: this.config.maxMetadataSize, maxPairs: this.config.maxMetadataPairs })
+      : {};
+    return { rawMetadata, metadata };
   }
 
   private progressHeaders(upload: StoredUpload): Record<string, string> {

@@ -30,6 +30,8 @@ export const EXTENSIONS = [
   'expiration',
   'checksum',
   'checksum-trailer',
+  'concatenation',
+  'concatenation-unfinished',
 ] as const;
 
 /** Headers a browser may send (CORS preflight) and read (expose) on tus requests. */

@@ -1,12 +1,14 @@
-import { constants, createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, open, readFile, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { LruCache } from './upload-cache.js';
 import { isValidUploadId } from './upload-id.js';
 import {
   StorageFullError,
   type AppendOptions,
+  type ConcatInfo,
   UploadExistsError,
   type GoneReason,
   type NewUpload,
@@ -26,12 +28,11 @@ export interface FileStoreOptions {
 }
 
 /** What `<id>.json` holds: the upload's info, or a tombstone once it is gone. */
-type InfoFile =
-  | { id: string; length?: number; metadata: Record<string, string | null>; rawMetadata?: string; createdAt: number }
-  | { id: string; gone: GoneReason; at: number };
+type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number };
 
 const INFO_SUFFIX = '.json';
 const MARKER_SUFFIX = '.staged';
+const ASSEMBLING_SUFFIX = '.assembling';
 
 /**
  * The default store: `<directory>/<id>` holds the bytes, `<directory>/<id>.json` the info.
@@ -62,9 +63,13 @@ export class FileStore implements UploadStore {
     await this.rollBackStagedWrites();
   }
 
-  /** A marker left by a crash during a staged (checksummed) write: cut the data back to its offset. */
+  /**
+   * Leftovers of a crash: a marker of a staged (checksummed) write means its data is cut back to the
+   * marker's offset; a half-built final is thrown away (it is built again when asked for).
+   */
   private async rollBackStagedWrites(): Promise<void> {
     for (const name of await readdir(this.directory)) {
+      if (name.endsWith(ASSEMBLING_SUFFIX)) await unlinkQuietly(join(this.directory, name));
       if (!name.endsWith(MARKER_SUFFIX)) continue;
       const id = name.slice(0, -MARKER_SUFFIX.length);
       if (!isValidUploadId(id)) continue;
@@ -93,6 +98,7 @@ export class FileStore implements UploadStore {
       metadata: upload.metadata,
       rawMetadata: upload.rawMetadata,
       createdAt: upload.createdAt,
+      concat: upload.concat && withoutDerived(upload.concat),
     };
     // The data file is created by the first write: an upload without one is at offset 0.
     try {
@@ -102,7 +108,8 @@ export class FileStore implements UploadStore {
       throw storageError(error);
     }
     await this.syncDirectory();
-    const created: StoredUpload = { ...upload, offset: 0, updatedAt: upload.createdAt };
+    const created: StoredUpload = { ...upload, ...info, offset: 0, updatedAt: upload.createdAt };
+    if (created.concat?.kind === 'final') created.concat = { ...created.concat, assembled: false };
     this.cache.set(upload.id, { state: 'active', upload: created });
     return { ...created };
   }
@@ -176,6 +183,44 @@ export class FileStore implements UploadStore {
     if (cached?.state === 'active') cached.upload.length = length;
   }
 
+  async concatenate(id: string, parts: StoredUpload[]): Promise<StoredUpload> {
+    // Built aside and renamed into place: the final is either unassembled or whole, even after a crash.
+    const temp = join(this.directory, checkedId(id) + ASSEMBLING_SUFFIX);
+    try {
+      // The first part is copied by the kernel (reflink or copy_file_range, through copyFile). Node has
+      // no way to append with copy_file_range, so further parts stream through with large reads.
+      const [first, ...rest] = parts;
+      if (first && first.offset > 0) await copyFile(this.dataPath(first.id), temp, constants.COPYFILE_FICLONE);
+      else await writeFile(temp, '');
+      for (const part of rest) {
+        if (part.offset === 0) continue;
+        await pipeline(
+          createReadStream(this.dataPath(part.id), { highWaterMark: 1 << 20, end: part.offset - 1 }),
+          createWriteStream(temp, { flags: 'a' }),
+        );
+      }
+      if (this.fsync) await syncFile(temp);
+      await rename(temp, this.dataPath(id));
+      await this.syncDirectory();
+    } catch (error) {
+      await unlinkQuietly(temp);
+      throw storageError(error);
+    }
+    this.cache.delete(id);
+    const found = await this.lookup(id);
+    if (found.state !== 'active') throw new Error(`final upload ${id} vanished during concatenation`);
+    return found.upload;
+  }
+
+  async linkFinal(partialId: string, finalId: string): Promise<void> {
+    const info = await this.readInfo(partialId);
+    if (!info || 'gone' in info || info.concat?.kind !== 'partial') throw new Error(`upload ${partialId} is not a partial upload`);
+    const finals = [...(info.concat.finals ?? []), finalId];
+    await this.replaceInfo(partialId, { ...info, concat: { kind: 'partial', finals } });
+    const cached = this.cache.peek(partialId);
+    if (cached?.state === 'active') cached.upload.concat = { kind: 'partial', finals };
+  }
+
   async remove(id: string, reason: GoneReason): Promise<void> {
     // Tombstone first: if we die before the unlink, cleanup finds the tombstone and the stray file.
     await this.replaceInfo(id, { id, gone: reason, at: Date.now() });
@@ -231,12 +276,14 @@ export class FileStore implements UploadStore {
   private async withOffset(info: Exclude<InfoFile, { gone: GoneReason }>): Promise<StoredUpload> {
     let size = 0;
     let mtime = info.createdAt;
+    let present = true;
     try {
       ({ size, mtimeMs: mtime } = await stat(this.dataPath(info.id)));
     } catch (error) {
-      if (errno(error) !== 'ENOENT') throw error; // no data file yet: nothing written
+      if (errno(error) !== 'ENOENT') throw error;
+      present = false; // no data file yet: nothing written (or, for a final, not assembled)
     }
-    return {
+    const upload: StoredUpload = {
       id: info.id,
       length: info.length,
       offset: size,
@@ -245,6 +292,9 @@ export class FileStore implements UploadStore {
       createdAt: info.createdAt,
       updatedAt: Math.max(info.createdAt, Math.floor(mtime)),
     };
+    if (info.concat?.kind === 'final') upload.concat = { ...info.concat, assembled: present };
+    else if (info.concat) upload.concat = info.concat;
+    return upload;
   }
 
   private async readInfo(id: string): Promise<InfoFile | undefined> {
@@ -320,6 +370,21 @@ export class FileStore implements UploadStore {
 
   private infoPath(id: string): string {
     return join(this.directory, checkedId(id) + INFO_SUFFIX);
+  }
+}
+
+/** The persisted part of concatenation info (`assembled` is read from the disk). */
+function withoutDerived(concat: ConcatInfo): ConcatInfo {
+  if (concat.kind === 'partial') return concat;
+  return { kind: 'final', parts: concat.parts, header: concat.header };
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -17,7 +17,18 @@ export interface StoredUpload {
   createdAt: number;
   /** Epoch ms of the last stored byte (or of creation). */
   updatedAt: number;
+  /** Set for the parts and the result of a concatenation. */
+  concat?: ConcatInfo;
 }
+
+/**
+ * Concatenation (tus `Upload-Concat`): a partial may be waited for by finals created before it was
+ * complete (concatenation-unfinished); a final lists its parts in order and is `assembled` once its
+ * bytes are in place (the store derives that; it is not client state).
+ */
+export type ConcatInfo =
+  | { kind: 'partial'; finals?: string[] }
+  | { kind: 'final'; parts: string[]; header: string; assembled?: boolean };
 
 export type NewUpload = Omit<StoredUpload, 'offset' | 'updatedAt'>;
 
@@ -50,6 +61,14 @@ export interface UploadStore {
   append(id: string, offset: number, body: AsyncIterable<Buffer[]>, options?: AppendOptions): Promise<number>;
   /** Records a deferred length once it is known. */
   declareLength(id: string, length: number): Promise<void>;
+  /**
+   * Puts the bytes of `parts` (complete uploads, in order) in place as the data of the final upload
+   * `id`, all at once: a reader sees the final either unassembled or whole. Stores that can copy
+   * without reading through the process should (a file system's copy, S3's UploadPartCopy).
+   */
+  concatenate(id: string, parts: StoredUpload[]): Promise<StoredUpload>;
+  /** Notes on a partial that the final `finalId` waits for it (concatenation-unfinished). */
+  linkFinal(partialId: string, finalId: string): Promise<void>;
   /** Deletes the upload's data and leaves a tombstone saying why. */
   remove(id: string, reason: GoneReason): Promise<void>;
   /** Every upload and tombstone, for cleanup jobs. Order is unspecified. */

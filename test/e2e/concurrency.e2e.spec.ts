@@ -75,7 +75,8 @@ describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
       expect(error.message).toMatch(/EPIPE|ECONNRESET|socket hang up/);
     }
     for (const res of responses) expect([204, 409, 423]).toContain(res.status);
-    expect(responses.some((res) => res.status === 204)).toBe(true);
+    // Both may be answered early (the interrupted one with 204, the late one with 409) while the client
+    // still writes, so both outcomes can be socket errors: what must hold is below, whatever arrived.
 
     const offset = Number(header(await head(url, up.uploadPath), 'upload-offset'));
     const stored = await readData(dir, up.id);

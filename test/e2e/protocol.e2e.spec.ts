@@ -26,6 +26,8 @@ const EXTENSIONS = [
   'expiration',
   'checksum',
   'checksum-trailer',
+  'concatenation',
+  'concatenation-unfinished',
 ];
 const MAX = 1024 * 1024;
 
