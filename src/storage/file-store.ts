@@ -7,6 +7,7 @@ import { isValidUploadId } from './upload-id.js';
 import {
   StorageFullError,
   UploadExistsError,
+  type ByteSpan,
   type GoneReason,
   type NewUpload,
   type StoreEntry,
@@ -114,6 +115,7 @@ export class FileStore implements UploadStore {
         if (offset === 0) await this.syncDirectory();
         this.advance(id, position);
       }
+      await this.settle(id, handle);
       return position;
     } catch (error) {
       // What reached the file is the truth; the cached offset may be behind it now.
@@ -161,9 +163,11 @@ export class FileStore implements UploadStore {
     }
   }
 
-  async read(id: string): Promise<Readable> {
+  async read(id: string, range?: ByteSpan): Promise<Readable> {
     try {
-      return createReadStream('', { fd: await open(this.dataPath(id), 'r') });
+      // Opened here, not by the stream: a missing file is known before anything is answered.
+      const fd = await open(this.dataPath(id), 'r');
+      return createReadStream('', range ? { fd, start: range.start, end: range.end } : { fd });
     } catch (error) {
       if (errno(error) === 'ENOENT') return Readable.from([]); // never written: empty
       throw error;
@@ -185,6 +189,22 @@ export class FileStore implements UploadStore {
     if (this.writing.has(id)) this.writing.set(id, offset);
   }
 
+  /**
+   * After a write, the cached `updatedAt` becomes the data file's mtime: exactly what a lookup from
+   * disk (after a restart or cache eviction) computes, so download validators do not change when
+   * only the process did.
+   */
+  private async settle(id: string, handle: FileHandle): Promise<void> {
+    const cached = this.cache.peek(id);
+    if (cached?.state !== 'active') return;
+    try {
+      const { mtimeMs } = await handle.stat();
+      cached.upload.updatedAt = updatedAt(cached.upload.createdAt, mtimeMs);
+    } catch {
+      this.cache.delete(id); // the bytes are written; the next lookup reads the truth from disk
+    }
+  }
+
   private async withOffset(info: Exclude<InfoFile, { gone: GoneReason }>): Promise<StoredUpload> {
     let size = 0;
     let mtime = info.createdAt;
@@ -200,7 +220,7 @@ export class FileStore implements UploadStore {
       metadata: info.metadata,
       rawMetadata: info.rawMetadata,
       createdAt: info.createdAt,
-      updatedAt: Math.max(info.createdAt, Math.floor(mtime)),
+      updatedAt: updatedAt(info.createdAt, mtime),
     };
   }
 
@@ -259,6 +279,11 @@ export class FileStore implements UploadStore {
   private infoPath(id: string): string {
     return join(this.directory, checkedId(id) + INFO_SUFFIX);
   }
+}
+
+/** The last write's time as the store reports it; never before creation (coarse file system clocks). */
+function updatedAt(createdAt: number, mtimeMs: number): number {
+  return Math.max(createdAt, Math.floor(mtimeMs));
 }
 
 /** One writev per batch; loops only when the kernel took part of it (a nearly full disk). */
