@@ -284,6 +284,23 @@ describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
       expect((await head(url, up.uploadPath)).status).toBe(200);
     });
 
+    it('CORS: a browser may send Range and the validators, and read the download headers', async () => {
+      const { url, up } = await completed();
+      const origin = { Origin: 'https://app.example' };
+      const preflight = await request(url, {
+        method: 'OPTIONS',
+        path: up.uploadPath,
+        headers: { ...origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range, if-range' },
+      });
+      expect(headerTokens(preflight, 'access-control-allow-headers')).toEqual(expect.arrayContaining(['range', 'if-range', 'if-none-match']));
+      const res = await get(url, up.uploadPath, { ...origin, Range: 'bytes=0-0' });
+      expect(res.status).toBe(206);
+      expect(header(res, 'access-control-allow-origin')).toBe('https://app.example');
+      expect(headerTokens(res, 'access-control-expose-headers')).toEqual(
+        expect.arrayContaining(['content-disposition', 'content-range', 'accept-ranges', 'etag']),
+      );
+    });
+
     it('is guarded like every tus method: 403 without the token, 200 with it', async () => {
       const dir = await h.tempDir();
       const { url } = await h.start(adapter, TusModule.forRoot({ directory: dir, guards: [TokenGuard], imports: [RepoModule] }));
