@@ -56,7 +56,7 @@ export async function serveDownload(req: TusRequest, policy: DownloadPolicy, sou
     'Last-Modified': lastModified,
     'Accept-Ranges': 'bytes',
     // A copy may be kept but is checked every time (a cheap 304): the request passes the guards
-    // again, and an incomplete upload's bytes change. `private`: downloads are usually behind auth.
+    // again, and an incomplete upload grows. `private`: downloads are usually behind auth.
     'Cache-Control': 'private, no-cache',
   };
   // RFC 9110 §13.2.2: If-None-Match before Range. A 304 has no body and no content headers.

@@ -4,13 +4,13 @@ export interface ServedType {
   inline: boolean;
 }
 
-export const FALLBACK_TYPE = 'application/octet-stream';
+const FALLBACK_TYPE = 'application/octet-stream';
 
 /**
  * Types shown in place (`Content-Disposition: inline`): tusd's list (tus-protocol.md §4.2), media
  * that cannot run script. HTML, SVG and PDF are left out on purpose: they can, in this origin.
  */
-export const INLINE_TYPES: ReadonlySet<string> = new Set([
+const INLINE_TYPES: ReadonlySet<string> = new Set([
   'text/plain',
   'image/png',
   'image/jpeg',
