@@ -74,6 +74,10 @@ export interface TusModuleOptions {
    * Default true.
    */
   disableRequestTimeout?: boolean;
+  /** `GET` on an upload URL downloads its bytes (Range, ETag, safe Content-Type). `false`: 405. Default true. */
+  download?: boolean;
+  /** Serve incomplete uploads too (the bytes received so far); otherwise 404 until complete. Default false. */
+  downloadIncomplete?: boolean;
 }
 
 /** A class for `forRootAsync({ useClass })` / `useExisting`: Nest builds it and asks it for the options. */
@@ -114,6 +118,8 @@ const DEFAULTS = {
   idleTimeout: 60_000,
   lockTimeout: 10_000,
   disableRequestTimeout: true,
+  download: true,
+  downloadIncomplete: false,
 };
 
 const CORS_DEFAULTS: Required<TusCorsOptions> = {
@@ -192,6 +198,8 @@ class OptionsSchema implements Omit<TusModuleOptions, 'cors'> {
   @IsOptional() @apply(IsNonNegativeInt()) idleTimeout?: number;
   @IsOptional() @apply(IsNonNegativeInt()) lockTimeout?: number;
   @IsOptional() @IsBoolean() disableRequestTimeout?: boolean;
+  @IsOptional() @IsBoolean() download?: boolean;
+  @IsOptional() @IsBoolean() downloadIncomplete?: boolean;
 }
 
 /**

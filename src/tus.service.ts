@@ -62,6 +62,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       tombstoneRetention: o.tombstoneRetention,
       idleTimeout: o.idleTimeout,
       lockTimeout: o.lockTimeout,
+      download: { enabled: o.download, incomplete: o.downloadIncomplete },
     });
     this.http = new TusHttpHandler(this.engine, o);
   }

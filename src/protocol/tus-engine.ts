@@ -4,6 +4,7 @@ import { StorageFullError, type StoredUpload, type UploadStore } from '../storag
 import { BodyReader } from './body-reader.js';
 import { FinalAssembler, finalNotWritable, parseUploadConcat, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { CHECKSUM_ALGORITHMS, ChecksumVerifier, parseChecksumClaim, type ChecksumClaim } from './checksum.js';
+import { serveDownload, type DownloadPolicy } from './download.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
@@ -27,6 +28,8 @@ export interface TusEngineConfig {
   tombstoneRetention: number;
   idleTimeout: number;
   lockTimeout: number;
+  /** GET on an upload URL: served at all, and for incomplete uploads too? */
+  download: DownloadPolicy;
 }
 
 /**
@@ -252,22 +255,8 @@ export class TusEngine {
     });
   }
 
-  async download(req: TusRequest): Promise<TusResponse> {
-    checkTusResumable(req.headers[H.tusResumable], false);
-    const upload = await this.find(req);
-    if (!isComplete(upload)) {
-      throw new TusError(404, 'ERR_UPLOAD_INCOMPLETE', 'the upload is not complete yet; it can be downloaded once every byte has arrived');
-    }
-    return {
-      status: 200,
-      headers: {
-        'Content-Type': 'application/octet-stream',
-        'Content-Length': String(upload.offset),
-        'Content-Disposition': 'attachment',
-        'Cache-Control': 'no-store',
-      },
-      body: await this.config.store.read(upload.id),
-    };
+  download(req: TusRequest): Promise<TusResponse> {
+    return serveDownload(req, this.config.download, { store: this.config.store, find: () => this.find(req) });
   }
 
   /** The upload as user code sees it, or undefined when it does not exist (or no longer). */

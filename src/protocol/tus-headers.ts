@@ -52,6 +52,10 @@ export const CORS_ALLOWED_HEADERS = [
   'Trailer',
   'Upload-Complete',
   'Upload-Draft-Interop-Version',
+  // GET downloads: a browser resuming or revalidating one sends these.
+  'Range',
+  'If-Range',
+  'If-None-Match',
 ];
 
 export const CORS_EXPOSED_HEADERS = [
@@ -70,6 +74,11 @@ export const CORS_EXPOSED_HEADERS = [
   'Upload-Complete',
   'Upload-Limit',
   'Upload-Draft-Interop-Version',
+  // GET downloads (Content-Type, Content-Length and Last-Modified are readable without being listed).
+  'Content-Disposition',
+  'Content-Range',
+  'Accept-Ranges',
+  'ETag',
 ];
 
 export const ROUTED_METHODS = ['OPTIONS', 'POST', 'HEAD', 'PATCH', 'DELETE', 'GET'] as const;

@@ -10,6 +10,7 @@ import {
   type AppendOptions,
   type ConcatInfo,
   UploadExistsError,
+  type ByteSpan,
   type GoneReason,
   type NewUpload,
   type StoreEntry,
@@ -159,6 +160,7 @@ export class FileStore implements UploadStore {
         if (offset === 0) await this.syncDirectory();
       }
       this.advance(id, position);
+      await this.settle(id, handle);
       if (staged) await unlinkQuietly(this.markerPath(id));
       return position;
     } catch (error) {
@@ -249,9 +251,11 @@ export class FileStore implements UploadStore {
     }
   }
 
-  async read(id: string): Promise<Readable> {
+  async read(id: string, range?: ByteSpan): Promise<Readable> {
     try {
-      return createReadStream('', { fd: await open(this.dataPath(id), 'r') });
+      // Opened here, not by the stream: a missing file is known before anything is answered.
+      const fd = await open(this.dataPath(id), 'r');
+      return createReadStream('', range ? { fd, start: range.start, end: range.end } : { fd });
     } catch (error) {
       if (errno(error) === 'ENOENT') return Readable.from([]); // never written: empty
       throw error;
@@ -273,6 +277,22 @@ export class FileStore implements UploadStore {
     if (this.writing.has(id)) this.writing.set(id, offset);
   }
 
+  /**
+   * After a write, the cached `updatedAt` becomes the data file's mtime: exactly what a lookup from
+   * disk (after a restart or cache eviction) computes, so download validators do not change when
+   * only the process did.
+   */
+  private async settle(id: string, handle: FileHandle): Promise<void> {
+    const cached = this.cache.peek(id);
+    if (cached?.state !== 'active') return;
+    try {
+      const { mtimeMs } = await handle.stat();
+      cached.upload.updatedAt = updatedAt(cached.upload.createdAt, mtimeMs);
+    } catch {
+      this.cache.delete(id); // the bytes are written; the next lookup reads the truth from disk
+    }
+  }
+
   private async withOffset(info: Exclude<InfoFile, { gone: GoneReason }>): Promise<StoredUpload> {
     let size = 0;
     let mtime = info.createdAt;
@@ -290,7 +310,7 @@ export class FileStore implements UploadStore {
       metadata: info.metadata,
       rawMetadata: info.rawMetadata,
       createdAt: info.createdAt,
-      updatedAt: Math.max(info.createdAt, Math.floor(mtime)),
+      updatedAt: updatedAt(info.createdAt, mtime),
     };
     if (info.concat?.kind === 'final') upload.concat = { ...info.concat, assembled: present };
     else if (info.concat) upload.concat = info.concat;
@@ -386,6 +406,11 @@ async function syncFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** The last write's time as the store reports it; never before creation (coarse file system clocks). */
+function updatedAt(createdAt: number, mtimeMs: number): number {
+  return Math.max(createdAt, Math.floor(mtimeMs));
 }
 
 /** One writev per batch; loops only when the kernel took part of it (a nearly full disk). */

@@ -15,7 +15,10 @@ export interface StoredUpload {
   rawMetadata?: string;
   /** Epoch ms. */
   createdAt: number;
-  /** Epoch ms of the last stored byte (or of creation). */
+  /**
+   * Epoch ms of the last stored byte (or of creation). Once a write has finished it must read the
+   * same on every lookup, after a restart too: downloads derive `ETag` and `Last-Modified` from it.
+   */
   updatedAt: number;
   /** Set for the parts and the result of a concatenation. */
   concat?: ConcatInfo;
@@ -75,8 +78,18 @@ export interface UploadStore {
   list(): AsyncIterable<StoreEntry>;
   /** Drops a tombstone for good. */
   forget(id: string): Promise<void>;
-  /** The bytes of an upload, from the first one to its offset. */
-  read(id: string): Promise<import('node:stream').Readable>;
+  /**
+   * The stored bytes of an upload: `range` (inclusive at both ends, like HTTP's `bytes=start-end`)
+   * or, without it, all of them. The caller asks only for bytes below the offset it looked up; an
+   * upload nothing was written to yet reads as empty.
+   */
+  read(id: string, range?: ByteSpan): Promise<import('node:stream').Readable>;
+}
+
+/** Positions of the first and last byte wanted, both included. */
+export interface ByteSpan {
+  start: number;
+  end: number;
 }
 
 export type StoreEntry =

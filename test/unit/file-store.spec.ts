@@ -1,12 +1,18 @@
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileStore } from '../../src/storage/file-store.js';
 import { StorageFullError, UploadExistsError, type StoreEntry } from '../../src/storage/upload-store.js';
 
 async function* batches(...parts: string[]): AsyncIterable<Buffer[]> {
   for (const part of parts) yield [Buffer.from(part)];
+}
+
+async function collect(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 describe('FileStore', () => {
@@ -34,6 +40,31 @@ describe('FileStore', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of await store.read('up1')) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('abcdef');
+  });
+
+  it('reads a byte range, both ends included, and an empty upload as empty whatever the range', async () => {
+    await create('up1', 6);
+    await store.append('up1', 0, batches('abcdef'));
+    expect((await collect(await store.read('up1', { start: 0, end: 0 }))).toString()).toBe('a');
+    expect((await collect(await store.read('up1', { start: 2, end: 4 }))).toString()).toBe('cde');
+    expect((await collect(await store.read('up1', { start: 5, end: 5 }))).toString()).toBe('f');
+    await create('empty', 3);
+    expect((await collect(await store.read('empty', { start: 0, end: 2 }))).length).toBe(0);
+  });
+
+  it('reports the same updatedAt after a write as a fresh store reading the disk (stable ETag)', async () => {
+    await create('up1', 6);
+    // A process clock off from the file system's: the in-memory state must still follow the disk.
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.parse('2100-01-01T00:00:00Z'));
+    try {
+      await store.append('up1', 0, batches('abc'));
+      await store.append('up1', 3, batches('def'));
+    } finally {
+      clock.mockRestore();
+    }
+    const live = await store.lookup('up1');
+    const restarted = await new FileStore({ directory: join(dir, 'uploads') }).lookup('up1');
+    expect(live.state === 'active' && live.upload.updatedAt).toBe(restarted.state === 'active' && restarted.upload.updatedAt);
   });
 
   it('refuses an id that exists', async () => {

@@ -15,6 +15,8 @@ describe('resolveTusOptions', () => {
       idleTimeout: 60_000,
       lockTimeout: 10_000,
       disableRequestTimeout: true,
+      download: true,
+      downloadIncomplete: false,
     });
     expect(o.cors).toMatchObject({ origins: '*', credentials: false, maxAge: 86400 });
     expect(o.maxSize).toBeUndefined();
@@ -34,6 +36,8 @@ describe('resolveTusOptions', () => {
     [{ directory: '' }, 'directory'],
     [{ idleTimeout: -5 }, 'idleTimeout'],
     [{ fsync: 'yes' }, 'fsync'],
+    [{ download: 'no' }, 'download'],
+    [{ downloadIncomplete: 1 }, 'downloadIncomplete'],
     [{ trustProxy: ['not-an-ip'] }, 'trustProxy'],
     [{ trustProxy: ['10.0.0.0/33'] }, 'trustProxy'],
     [{ cors: { origins: 5 } }, 'cors.origins'],
