@@ -1,14 +1,15 @@
 import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
 import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
 import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
-import { BodyReader } from './body-reader.js';
+import { BodyWriter } from './body-writer.js';
 import { FinalAssembler, finalNotWritable, parseUploadConcat, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
-import { CHECKSUM_ALGORITHMS, ChecksumVerifier, parseChecksumClaim, type ChecksumClaim } from './checksum.js';
+import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { serveDownload, type DownloadPolicy } from './download.js';
+import { removeExpired } from './expiry-cleanup.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
-import { TusError, badRequest, gone, notFound } from './tus-error.js';
+import { TusError, badRequest, gone, notFound, withHeaders } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
 import { parseUploadMetadata } from './upload-metadata.js';
 import { toUploadRecord, type EngineHooks, type UploadRecord } from './upload-record.js';
@@ -39,10 +40,12 @@ export interface TusEngineConfig {
 export class TusEngine {
   readonly expiry: ExpiryPolicy;
   private readonly finals: FinalAssembler;
+  private readonly writer: BodyWriter;
 
   constructor(private readonly config: TusEngineConfig) {
     this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
     this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, (final, context) => this.completed(final, context));
+    this.writer = new BodyWriter(config.store, config.idleTimeout, (upload, context) => this.completed(upload, context));
   }
 
   get extensions(): readonly string[] {
@@ -119,7 +122,7 @@ export class TusEngine {
     );
     const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
     if (withBody && hasBody(req, declaredBody)) {
-      const written = await this.locked(id, (signal) => this.write(req, upload, max, signal, checksum));
+      const written = await this.locked(id, (signal) => this.writer.write(req, upload, max, signal, checksum));
       upload = written.upload;
       if (written.failure && written.refused) {
         // A refused checksummed first chunk: the upload is not created at all (§8 D16).
@@ -239,7 +242,7 @@ export class TusEngine {
         if (!wasComplete) await this.completed(upload, req.context);
         return { status: 204, headers: this.progressHeaders(upload) };
       }
-      const written = await this.write(req, upload, max, signal, checksum);
+      const written = await this.writer.write(req, upload, max, signal, checksum);
       if (written.failure) throw written.failure;
       return { status: 204, headers: this.progressHeaders(written.upload) };
     });
@@ -268,94 +271,10 @@ export class TusEngine {
   }
 
   /**
-   * Removes expired uploads and forgets old tombstones. An upload being written right now is
-   * skipped (its lock is busy); it was active, so it is not expired anyway.
+   * Removes expired uploads and forgets old tombstones; resolves with the number of uploads removed.
    */
-  async cleanup(now = Date.now()): Promise<number> {
-    let removed = 0;
-    for await (const entry of this.config.store.list()) {
-      if (entry.state === 'gone') {
-        if (entry.at + this.config.tombstoneRetention <= now) await this.config.store.forget(entry.id);
-        continue;
-      }
-      if (!this.expiry.isExpired(entry.upload, now)) continue;
-      const id = entry.upload.id;
-      const lock = await this.config.locker.tryAcquire(id);
-      if (!lock) continue;
-      try {
-        const current = await this.config.store.lookup(id);
-        if (current.state === 'active' && this.expiry.isExpired(current.upload, now)) {
-          await this.config.store.remove(id, 'expired');
-          removed++;
-        }
-      } finally {
-        await lock.release();
-      }
-    }
-    return removed;
-  }
-
-  /**
-   * Streams the body into the store; the result says how far it got and what to answer if it fell
-   * short. `refused` marks a checksummed chunk that was discarded (nothing of it is stored).
-   */
-  private async write(
-    req: TusRequest,
-    upload: StoredUpload,
-    max: number | undefined,
-    signal: AbortSignal,
-    checksum: ChecksumClaim | undefined,
-  ): Promise<{ upload: StoredUpload; failure?: TusError; refused?: boolean }> {
-    const capacity = upload.length ?? max ?? Number.MAX_SAFE_INTEGER;
-    const reader = new BodyReader(req.body, {
-      limit: capacity - upload.offset,
-      idleTimeout: this.config.idleTimeout,
-      signal,
-    });
-    const verifier = checksum && new ChecksumVerifier(checksum);
-    let offset: number;
-    try {
-      offset = await this.config.store.append(
-        upload.id,
-        upload.offset,
-        verifier ? verifier.tap(reader) : reader,
-        verifier && { verify: () => verifier.verify(reader.end === 'complete', trailersOf(req)) },
-      );
-    } catch (error) {
-      if (error instanceof StorageFullError) {
-        return { upload, failure: new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; the bytes before that point are kept, retry later') };
-      }
-      throw error;
-    }
-    const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
-    if (!isComplete(upload) && isComplete(written)) await this.completed(written, req.context);
-    const stored = { 'Upload-Offset': String(offset) };
-    if (verifier?.failure) return { upload: written, failure: withHeaders(verifier.failure, stored), refused: true };
-    switch (reader.end) {
-      case 'overrun':
-        return {
-          upload: written,
-          refused: verifier !== undefined,
-          failure: new TusError(
-            413,
-            'ERR_UPLOAD_SIZE_EXCEEDED',
-            upload.length === undefined
-              ? `the upload would exceed the maximum size of ${capacity} bytes`
-              : `the body goes past Upload-Length (${upload.length}); ${verifier ? 'the chunk was discarded' : 'bytes up to it were stored'}`,
-            stored,
-          ),
-        };
-      case 'idle':
-        return {
-          upload: written,
-          refused: verifier !== undefined,
-          failure: new TusError(500, 'ERR_READ_TIMEOUT', `no data arrived for ${this.config.idleTimeout} ms; ${verifier ? 'the checksummed chunk was discarded' : 'the bytes received are stored'}, resume from Upload-Offset`, stored),
-        };
-      default:
-        // complete, aborted (nobody is listening) and interrupted (a newer request took over):
-        // the client learns the truth from Upload-Offset.
-        return { upload: written };
-    }
+  cleanup(now = Date.now()): Promise<number> {
+    return removeExpired(this.config.store, this.config.locker, this.expiry, this.config.tombstoneRetention, now);
   }
 
   private async declareLength(upload: StoredUpload, length: number, max: number | undefined): Promise<StoredUpload> {
@@ -452,10 +371,6 @@ function hasBody(req: TusRequest, declared: number | undefined): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-function trailersOf(req: TusRequest): Record<string, string | undefined> {
-  return (req.body as { trailers?: Record<string, string | undefined> }).trailers ?? {};
-}
-
 function tooLarge(max: number): TusError {
   return new TusError(413, 'ERR_MAX_SIZE_EXCEEDED', `the upload is larger than the maximum of ${max} bytes (Tus-Max-Size)`);
 }
@@ -467,8 +382,4 @@ function unsupportedMediaType(message: string): TusError {
 function methodNotAllowed(req: TusRequest): TusError {
   const allow = req.id === undefined ? 'OPTIONS, POST' : 'OPTIONS, HEAD, PATCH, DELETE, GET';
   return new TusError(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${allow}`, { Allow: allow });
-}
-
-function withHeaders(error: TusError, headers: Record<string, string>): TusError {
-  return new TusError(error.status, error.code, error.message, { ...headers, ...error.headers });
 }

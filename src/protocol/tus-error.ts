@@ -20,3 +20,8 @@ export const notFound = () =>
   new TusError(404, 'ERR_UPLOAD_NOT_FOUND', 'upload not found; create a new one with POST');
 export const gone = (why: string) =>
   new TusError(410, 'ERR_UPLOAD_GONE', `upload ${why}; create a new one with POST`);
+
+/** The same error with more response headers (e.g. `Location`, `Upload-Offset`). */
+export function withHeaders(error: TusError, headers: Record<string, string>): TusError {
+  return new TusError(error.status, error.code, error.message, { ...headers, ...error.headers });
+}

@@ -1,14 +1,13 @@
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rename, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { checkedId, errno, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
 import { LruCache } from './upload-cache.js';
 import { isValidUploadId } from './upload-id.js';
 import {
-  StorageFullError,
   type AppendOptions,
-  type ConcatInfo,
   UploadExistsError,
   type ByteSpan,
   type GoneReason,
@@ -390,75 +389,5 @@ export class FileStore implements UploadStore {
 
   private infoPath(id: string): string {
     return join(this.directory, checkedId(id) + INFO_SUFFIX);
-  }
-}
-
-/** The persisted part of concatenation info (`assembled` is read from the disk). */
-function withoutDerived(concat: ConcatInfo): ConcatInfo {
-  if (concat.kind === 'partial') return concat;
-  return { kind: 'final', parts: concat.parts, header: concat.header };
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The last write's time as the store reports it; never before creation (coarse file system clocks). */
-function updatedAt(createdAt: number, mtimeMs: number): number {
-  return Math.max(createdAt, Math.floor(mtimeMs));
-}
-
-/** One writev per batch; loops only when the kernel took part of it (a nearly full disk). */
-async function writeAll(handle: FileHandle, batch: Buffer[], position: number): Promise<number> {
-  let total = 0;
-  for (const buffer of batch) total += buffer.length;
-  let written = (await handle.writev(batch, position)).bytesWritten;
-  while (written < total) {
-    const rest = remainder(batch, written);
-    const { bytesWritten } = await handle.writev(rest, position + written);
-    if (bytesWritten === 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    written += bytesWritten;
-  }
-  return total;
-}
-
-function remainder(batch: Buffer[], skip: number): Buffer[] {
-  const rest: Buffer[] = [];
-  for (const buffer of batch) {
-    if (skip >= buffer.length) {
-      skip -= buffer.length;
-      continue;
-    }
-    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
-  }
-  return rest;
-}
-
-/** Ids are checked by the engine; this is the last line before a file name, so check again. */
-function checkedId(id: string): string {
-  if (!isValidUploadId(id)) throw new Error(`invalid upload id ${JSON.stringify(id)}`);
-  return id;
-}
-
-function storageError(error: unknown): unknown {
-  const code = errno(error);
-  return code === 'ENOSPC' || code === 'EDQUOT' ? new StorageFullError(error) : error;
-}
-
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-async function unlinkQuietly(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (error) {
-    if (errno(error) !== 'ENOENT') throw error;
   }
 }

@@ -1,0 +1,95 @@
+import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
+import { BodyReader } from './body-reader.js';
+import { ChecksumVerifier, type ChecksumClaim } from './checksum.js';
+import { isComplete } from './expiry-policy.js';
+import { TusError, withHeaders } from './tus-error.js';
+import type { TusRequest } from './tus-request.js';
+
+/** How a body write ended: the upload as it now is, and what to answer when it fell short. */
+export interface WriteResult {
+  upload: StoredUpload;
+  failure?: TusError;
+  /** A checksummed chunk was discarded: nothing of it is stored. */
+  refused?: boolean;
+}
+
+/**
+ * Streams a request body into the store at the upload's offset: limits, idle timeout, interruption
+ * by a newer request, checksums and the completion of the upload all meet here, once for POST
+ * (creation-with-upload) and PATCH alike.
+ */
+export class BodyWriter {
+  constructor(
+    private readonly store: UploadStore,
+    private readonly idleTimeout: number,
+    /** Called when this write stored the upload's last byte. */
+    private readonly onComplete: (upload: StoredUpload, context: unknown) => Promise<void>,
+  ) {}
+
+  /**
+   * Streams the body into the store; the result says how far it got and what to answer if it fell
+   * short. `refused` marks a checksummed chunk that was discarded (nothing of it is stored).
+   */
+  async write(
+    req: TusRequest,
+    upload: StoredUpload,
+    max: number | undefined,
+    signal: AbortSignal,
+    checksum: ChecksumClaim | undefined,
+  ): Promise<WriteResult> {
+    const capacity = upload.length ?? max ?? Number.MAX_SAFE_INTEGER;
+    const reader = new BodyReader(req.body, {
+      limit: capacity - upload.offset,
+      idleTimeout: this.idleTimeout,
+      signal,
+    });
+    const verifier = checksum && new ChecksumVerifier(checksum);
+    let offset: number;
+    try {
+      offset = await this.store.append(
+        upload.id,
+        upload.offset,
+        verifier ? verifier.tap(reader) : reader,
+        verifier && { verify: () => verifier.verify(reader.end === 'complete', trailersOf(req)) },
+      );
+    } catch (error) {
+      if (error instanceof StorageFullError) {
+        return { upload, failure: new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; the bytes before that point are kept, retry later') };
+      }
+      throw error;
+    }
+    const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
+    if (!isComplete(upload) && isComplete(written)) await this.onComplete(written, req.context);
+    const stored = { 'Upload-Offset': String(offset) };
+    if (verifier?.failure) return { upload: written, failure: withHeaders(verifier.failure, stored), refused: true };
+    switch (reader.end) {
+      case 'overrun':
+        return {
+          upload: written,
+          refused: verifier !== undefined,
+          failure: new TusError(
+            413,
+            'ERR_UPLOAD_SIZE_EXCEEDED',
+            upload.length === undefined
+              ? `the upload would exceed the maximum size of ${capacity} bytes`
+              : `the body goes past Upload-Length (${upload.length}); ${verifier ? 'the chunk was discarded' : 'bytes up to it were stored'}`,
+            stored,
+          ),
+        };
+      case 'idle':
+        return {
+          upload: written,
+          refused: verifier !== undefined,
+          failure: new TusError(500, 'ERR_READ_TIMEOUT', `no data arrived for ${this.idleTimeout} ms; ${verifier ? 'the checksummed chunk was discarded' : 'the bytes received are stored'}, resume from Upload-Offset`, stored),
+        };
+      default:
+        // complete, aborted (nobody is listening) and interrupted (a newer request took over):
+        // the client learns the truth from Upload-Offset.
+        return { upload: written };
+    }
+  }
+}
+
+function trailersOf(req: TusRequest): Record<string, string | undefined> {
+  return (req.body as { trailers?: Record<string, string | undefined> }).trailers ?? {};
+}
