@@ -1,18 +1,20 @@
 import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
 import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
-import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
+import type { Readable } from 'node:stream';
+import { StorageFullError, UploadExistsError, type ByteSpan, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
 import { BodyWriter } from './body-writer.js';
 import { FinalAssembler, finalNotWritable, parseUploadConcat, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { serveDownload, type DownloadPolicy } from './download.js';
 import { removeExpired } from './expiry-cleanup.js';
+import type { EmitEvent } from './tus-events.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
 import { TusError, badRequest, gone, notFound, withHeaders } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
 import { parseUploadMetadata } from './upload-metadata.js';
-import { toUploadRecord, type EngineHooks, type UploadRecord } from './upload-record.js';
+import { toUploadRecord, type EngineHooks, type PreCreateContext, type UploadRecord } from './upload-record.js';
 import type { UploadMetadata as Metadata } from './upload-metadata.js';
 
 export interface TusEngineConfig {
@@ -29,6 +31,10 @@ export interface TusEngineConfig {
   tombstoneRetention: number;
   idleTimeout: number;
   lockTimeout: number;
+  /** Where upload events go (`TusService.events$`); must not throw or block. */
+  emit: EmitEvent;
+  /** ms between two progress events of one upload. */
+  progressInterval: number;
   /** GET on an upload URL: served at all, and for incomplete uploads too? */
   download: DownloadPolicy;
 }
@@ -45,7 +51,13 @@ export class TusEngine {
   constructor(private readonly config: TusEngineConfig) {
     this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
     this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, (final, context) => this.completed(final, context));
-    this.writer = new BodyWriter(config.store, config.idleTimeout, (upload, context) => this.completed(upload, context));
+    this.writer = new BodyWriter(
+      config.store,
+      config.idleTimeout,
+      (upload, req) => this.completed(upload, req.context, req.params),
+      config.emit,
+      config.progressInterval,
+    );
   }
 
   get extensions(): readonly string[] {
@@ -114,12 +126,9 @@ export class TusEngine {
     }
     const checksum = withBody ? parseChecksumClaim(req.headers) : undefined;
 
-    await this.config.hooks.preCreate?.({ request: req.context, metadata, length });
-
-    const id = newUploadId();
-    let upload = await this.storeCall(() =>
-      this.config.store.create({ id, length, metadata, rawMetadata, createdAt: Date.now(), concat: concat && { kind: 'partial' } }),
-    );
+    const { id, owner, serverMetadata } = await this.admit(req, metadata, length, concat && { kind: 'partial' });
+    let upload = await this.createStored({ id, length, metadata, rawMetadata, createdAt: Date.now(), owner, serverMetadata, concat: concat && { kind: 'partial' } });
+    this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
     if (withBody && hasBody(req, declaredBody)) {
       const written = await this.locked(id, (signal) => this.writer.write(req, upload, max, signal, checksum));
@@ -131,7 +140,7 @@ export class TusEngine {
       }
       if (written.failure) throw withHeaders(written.failure, headers);
     } else if (isComplete(upload)) {
-      await this.completed(upload, req.context);
+      await this.completed(upload, req.context, req.params);
     }
     return { status: 201, headers: { ...headers, ...this.progressHeaders(upload) } };
   }
@@ -148,24 +157,24 @@ export class TusEngine {
     if (hasBody(req, contentLength(req))) throw finalNotWritable();
     const { rawMetadata, metadata } = this.metadataOf(req);
     const ids = concat.urls.map((url) => partIdFromUrl(url, req.collectionUrl));
-    const parts = await this.finals.loadParts(ids, concat.urls);
+    const principal = await this.principalOf(req);
+    const parts = await this.finals.loadParts(ids, concat.urls, (part) => this.owns(principal, part));
     const length = sumOfLengths(parts);
     const max = await this.config.maxSize(req.context);
     if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
 
-    await this.config.hooks.preCreate?.({ request: req.context, metadata, length });
-
-    const id = newUploadId();
-    let upload = await this.storeCall(() =>
-      this.config.store.create({
-        id,
-        length,
-        metadata,
-        rawMetadata,
-        createdAt: Date.now(),
-        concat: { kind: 'final', parts: ids, header: concat.header },
-      }),
-    );
+    const { id, owner, serverMetadata } = await this.admit(req, metadata, length, { kind: 'final', parts: ids });
+    let upload = await this.createStored({
+      id,
+      length,
+      metadata,
+      rawMetadata,
+      createdAt: Date.now(),
+      owner,
+      serverMetadata,
+      concat: { kind: 'final', parts: ids, header: concat.header },
+    });
+    this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     // Link before checking again: a part completing in between then finds this final waiting.
     for (const part of parts) {
       if (!isComplete(part)) await this.config.store.linkFinal(part.id, id);
@@ -239,7 +248,7 @@ export class TusEngine {
       }
       if (isComplete(upload) && !hasBody(req, declaredBody)) {
         // An empty PATCH only declaring the final length completes the upload here (§6.4).
-        if (!wasComplete) await this.completed(upload, req.context);
+        if (!wasComplete) await this.completed(upload, req.context, req.params);
         return { status: 204, headers: this.progressHeaders(upload) };
       }
       const written = await this.writer.write(req, upload, max, signal, checksum);
@@ -252,8 +261,10 @@ export class TusEngine {
     checkTusResumable(req.headers[H.tusResumable], true);
     const id = checkedId(req);
     return this.locked(id, async () => {
-      await this.find(req, { allowExpired: true });
+      const upload = await this.find(req, { allowExpired: true });
+      await this.config.hooks.preTerminate?.(toUploadRecord(upload), { request: req.context, params: req.params });
       await this.config.store.remove(id, 'terminated');
+      this.config.emit({ type: 'terminated', id });
       return { status: 204, headers: {} };
     });
   }
@@ -274,7 +285,9 @@ export class TusEngine {
    * Removes expired uploads and forgets old tombstones; resolves with the number of uploads removed.
    */
   cleanup(now = Date.now()): Promise<number> {
-    return removeExpired(this.config.store, this.config.locker, this.expiry, this.config.tombstoneRetention, now);
+    return removeExpired(this.config.store, this.config.locker, this.expiry, this.config.tombstoneRetention, now, (id) =>
+      this.config.emit({ type: 'expired', id }),
+    );
   }
 
   private async declareLength(upload: StoredUpload, length: number, max: number | undefined): Promise<StoredUpload> {
@@ -293,12 +306,98 @@ export class TusEngine {
    * An upload got its last byte. A partial is not the user's file: it is not handed to the completion
    * hook (tus: do not process partials), but the finals waiting for it may now be assembled.
    */
-  private async completed(upload: StoredUpload, context: unknown): Promise<void> {
+  private async completed(upload: StoredUpload, context: unknown, params: Record<string, string> = {}): Promise<void> {
     if (upload.concat?.kind === 'partial') {
       await this.finals.partCompleted(upload, context);
       return;
     }
-    await this.config.hooks.uploadComplete?.(toUploadRecord(upload), { request: context });
+    const record = toUploadRecord(upload);
+    try {
+      await this.config.hooks.uploadComplete?.(record, { request: context, params, read: (range) => this.read(upload, range) });
+    } catch (error) {
+      const status = (error as { getStatus?: () => number }).getStatus?.() ?? 500;
+      this.config.emit({ type: 'failed', id: upload.id, status, reason: `UploadCompleteHandler: ${(error as Error)?.message ?? String(error)}` });
+      throw error;
+    }
+    this.config.emit({ type: 'completed', upload: record });
+  }
+
+  /** The bytes of an upload up to its offset, or the given inclusive range of them. */
+  private read(upload: StoredUpload, range?: ByteSpan): Promise<Readable> {
+    if (range && (range.start < 0 || range.end < range.start || range.end >= upload.offset)) {
+      throw new RangeError(`range ${range.start}-${range.end} is outside the ${upload.offset} stored bytes of upload ${upload.id}`);
+    }
+    return this.config.store.read(upload.id, range ?? (upload.offset > 0 ? { start: 0, end: upload.offset - 1 } : undefined));
+  }
+
+  /** Programmatic access (TusService): the stored bytes of an upload, or undefined when it does not exist. */
+  async readUpload(id: string, range?: ByteSpan): Promise<Readable | undefined> {
+    if (!isValidUploadId(id)) return undefined;
+    const found = await this.config.store.lookup(id);
+    if (found.state !== 'active' || this.expiry.isExpired(found.upload)) return undefined;
+    return this.read(found.upload, range);
+  }
+
+  /** Programmatic termination: interrupts a running PATCH like a DELETE would. False when nothing was there. */
+  async terminateUpload(id: string): Promise<boolean> {
+    if (!isValidUploadId(id)) return false;
+    return this.locked(id, async () => {
+      const found = await this.config.store.lookup(id);
+      if (found.state !== 'active') return false;
+      await this.config.store.remove(id, 'terminated');
+      this.config.emit({ type: 'terminated', id });
+      return true;
+    });
+  }
+
+  /** Every live upload (not terminated or expired), in no particular order. */
+  async *listUploads(): AsyncIterable<UploadRecord> {
+    for await (const entry of this.config.store.list()) {
+      if (entry.state === 'active' && !this.expiry.isExpired(entry.upload)) yield toUploadRecord(entry.upload);
+    }
+  }
+
+  /**
+   * Everything that decides whether and how an upload is created, after the protocol checks:
+   * metadata rules, the PreCreateHandler (which may name the id, owner and server metadata) and
+   * the owner from the `principal` option.
+   */
+  private async admit(
+    req: TusRequest,
+    metadata: Metadata,
+    length: number | undefined,
+    concat: PreCreateContext['concat'],
+  ): Promise<{ id: string; owner?: string; serverMetadata?: Record<string, unknown> }> {
+    checkFilename(metadata);
+    const problems = (await this.config.hooks.validateMetadata?.(metadata)) ?? [];
+    if (problems.length > 0) throw badRequest('ERR_INVALID_METADATA', `invalid metadata: ${problems.join('; ')}`);
+    const decision = (await this.config.hooks.preCreate?.({ request: req.context, params: req.params, metadata, length, concat })) ?? {};
+    if (decision.id !== undefined && !isValidUploadId(decision.id)) {
+      throw new Error(`the PreCreateHandler returned the upload id ${JSON.stringify(decision.id)}; ids are 1-100 characters of A-Z a-z 0-9 _ -`);
+    }
+    return {
+      id: decision.id ?? newUploadId(),
+      owner: decision.owner ?? (await this.principalOf(req)),
+      serverMetadata: decision.serverMetadata,
+    };
+  }
+
+  private async createStored(upload: Parameters<UploadStore['create']>[0]): Promise<StoredUpload> {
+    try {
+      return await this.storeCall(() => this.config.store.create(upload));
+    } catch (error) {
+      if (error instanceof UploadExistsError) throw new TusError(409, 'ERR_UPLOAD_EXISTS', `an upload with id ${upload.id} already exists`);
+      throw error;
+    }
+  }
+
+  private principalOf(req: TusRequest): Promise<string | undefined> {
+    return this.config.hooks.principal?.(req.context) ?? Promise.resolve(undefined);
+  }
+
+  /** With ownership on, an upload that has an owner belongs to that principal only. */
+  private owns(principal: string | undefined, upload: StoredUpload): boolean {
+    return !this.config.hooks.principal || upload.owner === undefined || upload.owner === principal;
   }
 
   private metadataOf(req: TusRequest): { rawMetadata?: string; metadata: Metadata } {
@@ -321,6 +420,8 @@ export class TusEngine {
     const id = checkedId(req);
     const found = await this.config.store.lookup(id);
     if (found.state === 'missing') throw notFound();
+    // Someone else's upload does not exist for this principal: not even a 403 that would confirm it.
+    if (found.state === 'active' && !this.owns(await this.principalOf(req), found.upload)) throw notFound();
     if (found.state === 'gone') throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
     if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw gone('has expired');
     return found.upload;
@@ -352,6 +453,14 @@ export class TusEngine {
       }
       throw error;
     }
+  }
+}
+
+/** A file name is shown to people and put in headers: printable text only (never a storage path here). */
+function checkFilename(metadata: Metadata): void {
+  const name = metadata.filename;
+  if (name !== undefined && (name === null || name.length === 0 || name.length > 255 || /[\u0000-\u001f\u007f-\u009f]/.test(name))) {
+    throw badRequest('ERR_INVALID_METADATA', 'metadata "filename" must be 1-255 printable characters');
   }
 }
 

@@ -14,6 +14,8 @@ export interface TusRequest {
   collectionUrl: string;
   /** The framework's request object, handed to user handlers (guards may have set `user` on it). */
   context: unknown;
+  /** Route parameters of the endpoint path other than the upload id (e.g. `username`). */
+  params: Record<string, string>;
 }
 
 /** What to answer. Header names are written as given. */

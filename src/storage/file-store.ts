@@ -92,14 +92,7 @@ export class FileStore implements UploadStore {
   }
 
   async create(upload: NewUpload): Promise<StoredUpload> {
-    const info: InfoFile = {
-      id: upload.id,
-      length: upload.length,
-      metadata: upload.metadata,
-      rawMetadata: upload.rawMetadata,
-      createdAt: upload.createdAt,
-      concat: upload.concat && withoutDerived(upload.concat),
-    };
+    const info: InfoFile = { ...upload, concat: upload.concat && withoutDerived(upload.concat) };
     // The data file is created by the first write: an upload without one is at offset 0.
     try {
       await this.writeInfo(upload.id, info, 'wx');
@@ -310,6 +303,8 @@ export class FileStore implements UploadStore {
       rawMetadata: info.rawMetadata,
       createdAt: info.createdAt,
       updatedAt: updatedAt(info.createdAt, mtime),
+      owner: info.owner,
+      serverMetadata: info.serverMetadata,
     };
     if (info.concat?.kind === 'final') upload.concat = { ...info.concat, assembled: present };
     else if (info.concat) upload.concat = info.concat;

@@ -22,6 +22,10 @@ export interface StoredUpload {
   updatedAt: number;
   /** Set for the parts and the result of a concatenation. */
   concat?: ConcatInfo;
+  /** The principal that owns the upload, when ownership is on. */
+  owner?: string;
+  /** Data the application stored beside the upload (never sent to clients). */
+  serverMetadata?: Record<string, unknown>;
 }
 
 /**
