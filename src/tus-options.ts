@@ -2,6 +2,7 @@ import type { CanActivate, DynamicModule, ForwardReference, Type } from '@nestjs
 import {
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -90,6 +91,14 @@ export interface TusModuleOptions {
   metadata?: Type<object>;
   /** ms between two progress events of one upload on `TusService.events$`. Default 1000. */
   progressInterval?: number;
+  /**
+   * `'inline'` (default): the UploadCompleteHandler is awaited before the last PATCH is answered, and
+   * its HttpException becomes the answer. `'background'`: the PATCH is answered at once and the handler
+   * runs behind it. Either way it runs at least once: a crash or a failure runs it again.
+   */
+  completion?: 'inline' | 'background';
+  /** ms before a failed completion handler runs again (doubling per failure, up to 1 h). Default 5000. */
+  completionRetryDelay?: number;
 }
 
 /** Who is asking, from the framework request (after guards ran). */
@@ -142,6 +151,8 @@ const DEFAULTS = {
   lockTimeout: 10_000,
   disableRequestTimeout: true,
   progressInterval: 1000,
+  completion: 'inline' as const,
+  completionRetryDelay: 5000,
   download: true,
   downloadIncomplete: false,
 };
@@ -229,6 +240,8 @@ class OptionsSchema implements Omit<TusModuleOptions, 'cors'> {
   @IsOptional() @ValidateBy({ name: 'isClass', validator: { validate: (v) => typeof v === 'function', defaultMessage: () => 'metadata must be a class with class-validator decorators' } })
   metadata?: Type<object>;
   @IsOptional() @apply(IsNonNegativeInt()) progressInterval?: number;
+  @IsOptional() @IsIn(['inline', 'background']) completion?: 'inline' | 'background';
+  @IsOptional() @IsInt() @Min(1) completionRetryDelay?: number;
 }
 
 /**

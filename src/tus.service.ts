@@ -40,6 +40,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
   readonly http: TusHttpHandler;
   private readonly logger = new Logger('TusModule');
   private cleanupTimer: NodeJS.Timeout | undefined;
+  private completionTimer: NodeJS.Timeout | undefined;
 
   /**
    * What happens to this endpoint's uploads: created, progress (throttled), completed, terminated,
@@ -82,6 +83,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       download: { enabled: o.download, incomplete: o.downloadIncomplete },
       emit: (event) => setImmediate(() => this.events.next(event)),
       progressInterval: o.progressInterval,
+      completion: { background: o.completion === 'background', retryDelay: o.completionRetryDelay },
     });
     this.http = new TusHttpHandler(this.engine, o);
   }
@@ -128,6 +130,11 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
   }
 
   onApplicationBootstrap(): void {
+    // Completion handlers owed from before a crash run once the whole application is up (the
+    // handlers' own dependencies included), then failed ones on their backoff schedule.
+    void this.runCompletions();
+    this.completionTimer = setInterval(() => void this.runCompletions(), this.options.completionRetryDelay);
+    this.completionTimer.unref();
     if (!this.options.disableRequestTimeout) return;
     const server = this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined;
     // Only Node's default is changed; a value the application chose is left alone.
@@ -136,7 +143,16 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
 
   onModuleDestroy(): void {
     clearInterval(this.cleanupTimer);
+    clearInterval(this.completionTimer);
     this.events.complete();
+  }
+
+  private async runCompletions(): Promise<void> {
+    try {
+      await this.engine.resumeCompletions();
+    } catch (error) {
+      this.logger.error(`completion retry failed: ${(error as Error).message}`);
+    }
   }
 
   private async runCleanup(): Promise<void> {

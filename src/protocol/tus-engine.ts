@@ -6,6 +6,7 @@ import { BodyWriter } from './body-writer.js';
 import { FinalAssembler, finalNotWritable, parseUploadConcat, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { serveDownload, type DownloadPolicy } from './download.js';
+import { CompletionRunner, type CompletionSettings } from './completion-runner.js';
 import { removeExpired } from './expiry-cleanup.js';
 import type { EmitEvent } from './tus-events.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
@@ -35,6 +36,7 @@ export interface TusEngineConfig {
   emit: EmitEvent;
   /** ms between two progress events of one upload. */
   progressInterval: number;
+  completion: CompletionSettings;
   /** GET on an upload URL: served at all, and for incomplete uploads too? */
   download: DownloadPolicy;
 }
@@ -47,9 +49,11 @@ export class TusEngine {
   readonly expiry: ExpiryPolicy;
   private readonly finals: FinalAssembler;
   private readonly writer: BodyWriter;
+  private readonly completions: CompletionRunner;
 
   constructor(private readonly config: TusEngineConfig) {
     this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
+    this.completions = new CompletionRunner(config.store, config.locker, config.hooks, config.emit, (upload, range) => this.read(upload, range), config.completion);
     this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, (final, context) => this.completed(final, context));
     this.writer = new BodyWriter(
       config.store,
@@ -311,15 +315,12 @@ export class TusEngine {
       await this.finals.partCompleted(upload, context);
       return;
     }
-    const record = toUploadRecord(upload);
-    try {
-      await this.config.hooks.uploadComplete?.(record, { request: context, params, read: (range) => this.read(upload, range) });
-    } catch (error) {
-      const status = (error as { getStatus?: () => number }).getStatus?.() ?? 500;
-      this.config.emit({ type: 'failed', id: upload.id, status, reason: `UploadCompleteHandler: ${(error as Error)?.message ?? String(error)}` });
-      throw error;
-    }
-    this.config.emit({ type: 'completed', upload: record });
+    await this.completions.completed(upload, context, params);
+  }
+
+  /** Runs the completion handlers still owed (after a crash, or failed runs due for a retry). */
+  resumeCompletions(now = Date.now()): Promise<number> {
+    return this.completions.resume(now);
   }
 
   /** The bytes of an upload up to its offset, or the given inclusive range of them. */

@@ -12,6 +12,7 @@ import {
   type ByteSpan,
   type GoneReason,
   type NewUpload,
+  type PendingCompletion,
   type StoreEntry,
   type StoredUpload,
   type UploadLookup,
@@ -33,6 +34,7 @@ type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number };
 const INFO_SUFFIX = '.json';
 const MARKER_SUFFIX = '.staged';
 const ASSEMBLING_SUFFIX = '.assembling';
+const COMPLETION_SUFFIX = '.completion';
 
 /**
  * The default store: `<directory>/<id>` holds the bytes, `<directory>/<id>.json` the info.
@@ -220,12 +222,44 @@ export class FileStore implements UploadStore {
     await this.replaceInfo(id, { id, gone: reason, at: Date.now() });
     this.cache.set(id, { state: 'gone', reason });
     await unlinkQuietly(this.dataPath(id));
+    await this.clearPendingCompletion(id);
   }
 
   async forget(id: string): Promise<void> {
     this.cache.delete(id);
     await unlinkQuietly(this.infoPath(id));
     await unlinkQuietly(this.dataPath(id));
+    await this.clearPendingCompletion(id);
+  }
+
+  async setPendingCompletion(id: string, pending: PendingCompletion): Promise<void> {
+    const path = join(this.directory, checkedId(id) + COMPLETION_SUFFIX);
+    try {
+      await writeFile(path + '.tmp', JSON.stringify(pending));
+      if (this.fsync) await syncFile(path + '.tmp');
+      await rename(path + '.tmp', path);
+    } catch (error) {
+      throw storageError(error);
+    }
+    await this.syncDirectory();
+  }
+
+  async clearPendingCompletion(id: string): Promise<void> {
+    await unlinkQuietly(join(this.directory, checkedId(id) + COMPLETION_SUFFIX));
+  }
+
+  async *listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }> {
+    for (const name of await readdir(this.directory)) {
+      if (!name.endsWith(COMPLETION_SUFFIX)) continue;
+      const id = name.slice(0, -COMPLETION_SUFFIX.length);
+      if (!isValidUploadId(id)) continue;
+      try {
+        yield { ...(JSON.parse(await readFile(join(this.directory, name), 'utf8')) as PendingCompletion), id };
+      } catch {
+        // Removed meanwhile, or torn by a crash before the handler ever ran: retry from scratch.
+        yield { id, attempts: 0, notBefore: 0, params: {} };
+      }
+    }
   }
 
   async *list(): AsyncIterable<StoreEntry> {

@@ -47,6 +47,17 @@ export type UploadLookup =
   | { state: 'gone'; reason: GoneReason }
   | { state: 'missing' };
 
+export interface PendingCompletion {
+  /** Failed runs so far. */
+  attempts: number;
+  /** Epoch ms before which no retry runs. */
+  notBefore: number;
+  /** Route parameters of the request that completed the upload, for the handler's context. */
+  params: Record<string, string>;
+  /** Why the last run failed. */
+  lastError?: string;
+}
+
 export interface AppendOptions {
   verify?: () => boolean | Promise<boolean>;
 }
@@ -82,6 +93,13 @@ export interface UploadStore {
   list(): AsyncIterable<StoreEntry>;
   /** Drops a tombstone for good. */
   forget(id: string): Promise<void>;
+  /**
+   * Durable completion bookkeeping: a completed upload whose UploadCompleteHandler has not succeeded
+   * yet. Written before the handler runs, cleared after it succeeded, listed after a crash.
+   */
+  setPendingCompletion(id: string, pending: PendingCompletion): Promise<void>;
+  clearPendingCompletion(id: string): Promise<void>;
+  listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }>;
   /**
    * The stored bytes of an upload: `range` (inclusive at both ends, like HTTP's `bytes=start-end`)
    * or, without it, all of them. The caller asks only for bytes below the offset it looked up; an
