@@ -1,5 +1,5 @@
 import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
-import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
+import { isValidFolder, isValidUploadId, newUploadId } from '../storage/upload-id.js';
 import type { Readable } from 'node:stream';
 import { StorageFullError, UploadExistsError, type ByteSpan, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
 import { BodyWriter } from './body-writer.js';
@@ -130,8 +130,8 @@ export class TusEngine {
     }
     const checksum = withBody ? parseChecksumClaim(req.headers) : undefined;
 
-    const { id, owner, serverMetadata } = await this.admit(req, metadata, length, concat && { kind: 'partial' });
-    let upload = await this.createStored({ id, length, metadata, rawMetadata, createdAt: Date.now(), owner, serverMetadata, concat: concat && { kind: 'partial' } });
+    const { id, owner, serverMetadata, folder } = await this.admit(req, metadata, length, concat && { kind: 'partial' });
+    let upload = await this.createStored({ id, length, metadata, rawMetadata, createdAt: Date.now(), owner, serverMetadata, folder, concat: concat && { kind: 'partial' } });
     this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
     if (withBody && hasBody(req, declaredBody)) {
@@ -167,7 +167,7 @@ export class TusEngine {
     const max = await this.config.maxSize(req.context);
     if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
 
-    const { id, owner, serverMetadata } = await this.admit(req, metadata, length, { kind: 'final', parts: ids });
+    const { id, owner, serverMetadata, folder } = await this.admit(req, metadata, length, { kind: 'final', parts: ids });
     let upload = await this.createStored({
       id,
       length,
@@ -176,6 +176,7 @@ export class TusEngine {
       createdAt: Date.now(),
       owner,
       serverMetadata,
+      folder,
       concat: { kind: 'final', parts: ids, header: concat.header },
     });
     this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
@@ -368,7 +369,7 @@ export class TusEngine {
     metadata: Metadata,
     length: number | undefined,
     concat: PreCreateContext['concat'],
-  ): Promise<{ id: string; owner?: string; serverMetadata?: Record<string, unknown> }> {
+  ): Promise<{ id: string; owner?: string; serverMetadata?: Record<string, unknown>; folder?: string }> {
     checkFilename(metadata);
     const problems = (await this.config.hooks.validateMetadata?.(metadata)) ?? [];
     if (problems.length > 0) throw badRequest('ERR_INVALID_METADATA', `invalid metadata: ${problems.join('; ')}`);
@@ -376,10 +377,14 @@ export class TusEngine {
     if (decision.id !== undefined && !isValidUploadId(decision.id)) {
       throw new Error(`the PreCreateHandler returned the upload id ${JSON.stringify(decision.id)}; ids are 1-100 characters of A-Z a-z 0-9 _ -`);
     }
+    if (decision.folder !== undefined && !isValidFolder(decision.folder)) {
+      throw new Error(`the PreCreateHandler returned the folder ${JSON.stringify(decision.folder)}; use up to 8 plain name segments joined by "/"`);
+    }
     return {
       id: decision.id ?? newUploadId(),
       owner: decision.owner ?? (await this.principalOf(req)),
       serverMetadata: decision.serverMetadata,
+      folder: decision.folder,
     };
   }
 

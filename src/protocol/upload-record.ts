@@ -16,6 +16,8 @@ export interface UploadRecord {
   serverMetadata?: Record<string, unknown>;
   /** The principal that owns the upload (see the `principal` option), if any. */
   owner?: string;
+  /** Where under the store's root the bytes live (a PreCreateHandler's `folder`), if not at the top. */
+  folder?: string;
   createdAt: Date;
   /** Time of the last stored byte. */
   updatedAt: Date;
@@ -39,6 +41,7 @@ export function toUploadRecord(upload: StoredUpload): UploadRecord {
     rawMetadata: upload.rawMetadata,
     serverMetadata: upload.serverMetadata && structuredClone(upload.serverMetadata),
     owner: upload.owner,
+    folder: upload.folder,
     createdAt: new Date(upload.createdAt),
     updatedAt: new Date(upload.updatedAt),
     completedAt: complete ? new Date(upload.updatedAt) : undefined,
@@ -74,6 +77,11 @@ export interface PreCreateResult {
   owner?: string;
   /** Data of yours stored beside the upload and handed back to later handlers; never sent to clients. */
   serverMetadata?: Record<string, unknown>;
+  /**
+   * Where to keep the bytes under the store's root: a sub-folder of the file store (or a key prefix of
+   * an object store), e.g. `users/${user.id}`. Plain name segments only; the id stays unique store-wide.
+   */
+  folder?: string;
 }
 
 export interface UploadCompleteContext<TRequest = any> extends HandlerContext<TRequest> {

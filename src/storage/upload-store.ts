@@ -26,6 +26,8 @@ export interface StoredUpload {
   owner?: string;
   /** Data the application stored beside the upload (never sent to clients). */
   serverMetadata?: Record<string, unknown>;
+  /** Where under the store's root the bytes live (a sub-folder, or a key prefix), e.g. `users/alice`. */
+  folder?: string;
 }
 
 /**

@@ -2,6 +2,8 @@
 // what the UploadCompleteHandler gets, the pre-terminate veto, per-upload ownership, the metadata DTO,
 // route parameters in the endpoint path, events$, named registrations and the programmatic API.
 import { Module } from '@nestjs/common';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { TusModule, TusService, type TusEvent } from '../../src/index.js';
@@ -35,7 +37,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
 
   describe('handlers', () => {
     it('pre-create sees route params and may set the id and server metadata; completion gets the full record and the bytes', async () => {
-      const { url, ledger } = await boot({
+      const { url, ledger, dir } = await boot({
         path: 'users/:username/files',
         preCreateHandler: DecidingPreCreate,
         uploadCompleteHandler: ReadingComplete,
@@ -56,16 +58,20 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
       expect(done.bytes).toBe('hello');
       expect(done.params).toEqual({ username: 'alice' });
       expect(done.record).toMatchObject({ id: 'my-own-id_1', length: 5, offset: 5, complete: true, serverMetadata: { username: 'alice', plan: 'pro' } });
+      expect(done.record.folder).toBe('users/alice');
+      expect((await readFile(path.join(dir, 'users', 'alice', 'my-own-id_1'))).toString()).toBe('hello'); // the folder it chose
       expect(done.record.completedAt).toBeInstanceOf(Date);
       expect(done.record.durationMs).toBeGreaterThanOrEqual(0);
     });
 
-    it('a taken custom id is 409, an invalid one is 500 (a bug in the handler) and creates nothing', async () => {
-      const { url } = await boot({ preCreateHandler: DecidingPreCreate });
+    it('a taken custom id is 409, an invalid id or folder is 500 (a bug in the handler) and creates nothing', async () => {
+      const { url, dir } = await boot({ preCreateHandler: DecidingPreCreate });
       const first = await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ 'wanted-id': 'dup' }) } });
       expect(first.status).toBe(201);
       expectError(await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ 'wanted-id': 'dup' }) } }), 409);
       expectError(await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ 'wanted-id': '../evil' }) } }), 500);
+      expectError(await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ 'wanted-folder': '../../etc' }) } }), 500);
+      expect((await readdir(dir)).sort()).toEqual(['dup.json']);
     });
 
     it('a pre-terminate handler can refuse a DELETE; the upload stays', async () => {
