@@ -54,10 +54,7 @@ export class BodyWriter {
     signal: AbortSignal,
     checksum: ChecksumClaim | undefined,
   ): Promise<WriteResult> {
-    const reported = { offset: upload.offset };
-    const result = await this.writeBody(req, upload, max, signal, checksum, reported);
-    // The request's last word on progress, unless the throttled reports already said it.
-    if (result.upload.offset !== reported.offset) this.emit({ type: 'progress', upload: toUploadRecord(result.upload) });
+    const result = await this.writeBody(req, upload, max, signal, checksum, { offset: upload.offset });
     if (result.failure) this.emit({ type: 'failed', id: upload.id, status: result.failure.status, reason: result.failure.message });
     return result;
   }
@@ -98,6 +95,8 @@ export class BodyWriter {
       throw error;
     }
     const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
+    // The request's last word on progress (unless the throttled reports said it), before completion.
+    if (offset !== reported.offset) this.emit({ type: 'progress', upload: toUploadRecord(written) });
     if (!isComplete(upload) && isComplete(written)) await this.onComplete(written, req);
     const stored = { 'Upload-Offset': String(offset) };
     if (verifier?.failure) return { upload: written, failure: withHeaders(verifier.failure, stored), refused: true };
