@@ -20,3 +20,4 @@ export {
 } from './storage/upload-store.js';
 export { MemoryLocker } from './locking/memory-locker.js';
 export { LockTimeoutError, type Lock, type Locker } from './locking/locker.js';
+export { S3Store, type S3StoreOptions, type S3ClientLike, type S3ClientSettings } from './storage/s3-store.js';

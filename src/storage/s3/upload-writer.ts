@@ -1,0 +1,324 @@
+import { ByteQueue } from './byte-queue.js';
+import { contentTypeOf, offsetOf, type InfoDocument, type KeyLayout } from './layout.js';
+import { partSizer, type PartLimits } from './part-plan.js';
+import type { ListedPart, S3Api } from './s3-api.js';
+
+/** What the writers share with the store. */
+export interface StoreContext {
+  api: S3Api;
+  keys: KeyLayout;
+  limits: PartLimits;
+}
+
+/**
+ * Appends bytes to one upload. Incoming bytes collect in memory until they fill a part (at most one
+ * part is held); each part is uploaded and then committed in the info object, so the offset anyone
+ * reads is always what is durably in the store: committed parts plus the committed pending piece.
+ * Bytes that do not fill a part when the body ends become the new pending piece (a small object),
+ * read back by the next append; when the last byte arrives the piece is the last part.
+ *
+ * A crash between uploading part n+1 and committing it leaves that part uncommitted ("stray"); the
+ * next part upload overwrites it, and completion lists exactly the committed parts (RGW refuses a
+ * completion that leaves an uploaded part out, so a stray left at n+1 is overwritten by the last one).
+ */
+export class UploadWriter {
+  private readonly queue = new ByteQueue();
+  /** The queue starts with the committed piece, read back from the store. */
+  private holdsPiece = false;
+  /** Bytes arrived since the last commit. */
+  private added = false;
+  private readonly sizeOf: (partNumber: number) => number;
+  private readonly objectKey: string;
+
+  constructor(
+    private readonly ctx: StoreContext,
+    readonly doc: InfoDocument,
+  ) {
+    const p = doc.progress;
+    this.sizeOf = partSizer(ctx.limits, { length: doc.length, parts: p.parts, partBytes: p.partBytes, pieceSize: p.piece?.size ?? 0, fixedPartSize: p.partSize });
+    this.objectKey = ctx.keys.object(doc.id, doc.folder);
+  }
+
+  /** The committed offset. */
+  get offset(): number {
+    return offsetOf(this.doc);
+  }
+
+  /** The size of part `n` in this append (staging cuts chunks to match). */
+  partSize(n: number): number {
+    return this.sizeOf(n);
+  }
+
+  /** Every byte known here: committed ones plus those in memory. */
+  private get total(): number {
+    const p = this.doc.progress;
+    return p.partBytes + (this.holdsPiece ? 0 : (p.piece?.size ?? 0)) + this.queue.size;
+  }
+
+  async write(batch: Buffer[]): Promise<void> {
+    let size = 0;
+    for (const buffer of batch) size += buffer.length;
+    if (size === 0) return;
+    if (this.doc.progress.done) throw new Error(`upload ${this.doc.id} is complete; nothing more can be appended`);
+    if (this.doc.length !== undefined && this.total + size > this.doc.length) {
+      throw new Error(`upload ${this.doc.id}: ${size} more bytes would go past its length ${this.doc.length}`);
+    }
+    await this.loadPiece();
+    for (const buffer of batch) this.queue.push(buffer);
+    this.added = true;
+    await this.flushFullParts();
+  }
+
+  /** Bytes read back from the store (a staged segment): joined to the pending piece, even when empty. */
+  async fill(bytes: Buffer): Promise<void> {
+    await this.loadPiece();
+    await this.write([bytes]);
+    await this.flushFullParts();
+  }
+
+  /** Puts a whole part already in the store (a staged segment of exactly the next part's size) in place, copied by the server. */
+  async copyPart(sourceKey: string, size: number): Promise<void> {
+    const n = this.doc.progress.parts + 1;
+    if (this.queue.size > 0 || (this.doc.progress.piece && !this.holdsPiece)) throw new Error('a copied part must start on a part boundary');
+    if (size !== this.sizeOf(n)) throw new Error(`staged segment of ${size} bytes does not match part ${n} (${this.sizeOf(n)} bytes)`);
+    const uploadId = await this.ensureMultipart();
+    // Always with a range: Swift lists a part copied from a whole object with an empty ETag, which
+    // its own completion then refuses.
+    await this.ctx.api.copyPart(this.objectKey, uploadId, n, sourceKey, { start: 0, end: size - 1 });
+    await this.advance(n, size);
+  }
+
+  /** Stores what is still in memory: as the new pending piece, or as the last part when the upload is complete. */
+  async settle(): Promise<void> {
+    const p = this.doc.progress;
+    if (p.done) return;
+    if (this.doc.length !== undefined && this.total === this.doc.length) return this.complete();
+    if (!this.added || this.queue.size === 0) return;
+    const old = p.piece;
+    const n = p.pieceSeq + 1;
+    const body = this.queue.takeAll();
+    await this.ctx.api.putBytes(this.ctx.keys.piece(this.doc.id, n), body);
+    p.piece = { n, size: body.length };
+    p.pieceSeq = n;
+    p.updatedAt = Date.now();
+    this.holdsPiece = false;
+    this.added = false;
+    await this.save();
+    if (old) await this.deleteQuietly([this.ctx.keys.piece(this.doc.id, old.n)]);
+  }
+
+  private async loadPiece(): Promise<void> {
+    const piece = this.doc.progress.piece;
+    if (this.holdsPiece || !piece) return;
+    const bytes = await this.ctx.api.getBytes(this.ctx.keys.piece(this.doc.id, piece.n));
+    if (!bytes || bytes.length !== piece.size) {
+      throw new Error(`the pending piece of upload ${this.doc.id} is ${bytes ? `${bytes.length} bytes instead of ${piece.size}` : 'missing'}`);
+    }
+    this.queue.push(bytes);
+    this.holdsPiece = true;
+  }
+
+  private async flushFullParts(): Promise<void> {
+    while (this.queue.size > 0) {
+      const n = this.doc.progress.parts + 1;
+      const size = this.sizeOf(n);
+      if (this.queue.size < size) return;
+      const body = this.queue.take(size);
+      const uploadId = await this.ensureMultipart();
+      await this.ctx.api.uploadPart(this.objectKey, uploadId, n, body);
+      await this.advance(n, size);
+    }
+  }
+
+  /** Commits part n (which, when the queue held the piece, contains all of it: see partSizer). */
+  private async advance(n: number, size: number): Promise<void> {
+    const p = this.doc.progress;
+    const consumed = this.holdsPiece ? p.piece : undefined;
+    p.parts = n;
+    p.partBytes += size;
+    if (this.ctx.limits.equalParts) p.partSize ??= size;
+    if (consumed) {
+      p.piece = undefined;
+      this.holdsPiece = false;
+    }
+    p.updatedAt = Date.now();
+    await this.save();
+    if (consumed) await this.deleteQuietly([this.ctx.keys.piece(this.doc.id, consumed.n)]);
+  }
+
+  private async ensureMultipart(): Promise<string> {
+    const p = this.doc.progress;
+    if (!p.uploadId) {
+      // Committed before any part: a removal always knows which multipart upload to abort.
+      p.uploadId = await this.ctx.api.createMultipart(this.objectKey, contentTypeOf(this.doc.metadata));
+      await this.save();
+    }
+    return p.uploadId;
+  }
+
+  /** The last byte is here: the object is made whole (one PutObject when it never needed a part). */
+  private async complete(): Promise<void> {
+    await this.loadPiece();
+    const p = this.doc.progress;
+    const body = this.queue.takeAll();
+    const { api } = this.ctx;
+    if (p.parts === 0) {
+      await api.putBytes(this.objectKey, body, contentTypeOf(this.doc.metadata));
+      if (p.uploadId) await api.abort(this.objectKey, p.uploadId);
+    } else {
+      const listed = await api.listParts(this.objectKey, p.uploadId!);
+      if (!listed) return this.recoverCompleted();
+      const parts = committedParts(listed, p.parts, p.partBytes, this.doc.id);
+      const stray = listed.filter((part) => part.partNumber > p.parts);
+      if (stray.some((part) => part.partNumber > p.parts + 1)) {
+        throw new Error(`upload ${this.doc.id} has uploaded parts beyond part ${p.parts + 1} that were never committed`);
+      }
+      // The last part; an empty one only to overwrite a stray (which a completion may not leave out).
+      if (body.length > 0 || stray.length > 0) {
+        parts.push({ partNumber: p.parts + 1, etag: await api.uploadPart(this.objectKey, p.uploadId!, p.parts + 1, body) });
+      }
+      await api.complete(this.objectKey, p.uploadId!, parts);
+      return this.markDone(parts.length);
+    }
+    await this.markDone(0);
+  }
+
+  /**
+   * The multipart upload is gone while the info says incomplete: a crash between completing it and
+   * committing that. The object is whole if it has the upload's length.
+   */
+  private async recoverCompleted(): Promise<void> {
+    const size = await this.ctx.api.sizeOf(this.objectKey);
+    if (size === undefined || size !== this.doc.length) {
+      throw new Error(`the multipart upload of upload ${this.doc.id} no longer exists and its object is ${size === undefined ? 'missing' : `${size} bytes`}`);
+    }
+    await this.markDone(this.doc.progress.parts + 1);
+  }
+
+  private async markDone(parts: number): Promise<void> {
+    const p = this.doc.progress;
+    this.doc.progress = { parts, partBytes: this.doc.length!, partSize: p.partSize, pieceSeq: p.pieceSeq, done: true, updatedAt: Date.now() };
+    this.holdsPiece = false;
+    this.added = false;
+    await this.save();
+    // Pieces (the committed one, and any left by a crash) and staged leftovers are no longer needed.
+    const leftovers: string[] = [];
+    for await (const page of this.ctx.api.listKeys(this.ctx.keys.related(this.doc.id))) {
+      leftovers.push(...page.filter((key) => /\.(piece|staged)\.\d+$/.test(key)));
+    }
+    await this.deleteQuietly(leftovers);
+  }
+
+  private save(): Promise<void> {
+    return this.ctx.api.putJson(this.ctx.keys.info(this.doc.id), this.doc);
+  }
+
+  /** Clean-up after a commit: a failure leaves an unreferenced object that removal sweeps up. */
+  private async deleteQuietly(keys: string[]): Promise<void> {
+    await this.ctx.api.delete(keys).catch(() => undefined);
+  }
+}
+
+/** Parts 1..count as listed, checked against what was committed. */
+function committedParts(listed: ListedPart[], count: number, bytes: number, id: string): Array<{ partNumber: number; etag: string }> {
+  const mine = listed.filter((part) => part.partNumber <= count).sort((a, b) => a.partNumber - b.partNumber);
+  const sum = mine.reduce((total, part) => total + part.size, 0);
+  if (mine.length !== count || mine.some((part, i) => part.partNumber !== i + 1) || sum !== bytes) {
+    throw new Error(`upload ${id}: the store lists ${mine.length} parts with ${sum} bytes, but ${count} parts with ${bytes} bytes were committed`);
+  }
+  return mine.map((part) => ({ partNumber: part.partNumber, etag: part.etag }));
+}
+
+/** A staged chunk's bytes in the store: a segment per part it will become (the first one shortened by the pending piece). */
+export interface StagedSegment {
+  /** Absent for an empty first segment (the pending piece alone fills the first part). */
+  key?: string;
+  size: number;
+  /** The chunk's remainder, stored so that memory never holds the piece, a segment and the remainder at once. */
+  tail?: boolean;
+}
+
+/**
+ * A checksummed chunk before its verdict. Its bytes never touch the multipart upload: they are staged
+ * in objects of their own (`<id>.staged.<n>`) cut to the sizes of the parts they will become, and
+ * only an accepted chunk is moved into parts (UploadPartCopy, done by the server; the part that joins
+ * the pending piece is read through memory). A refused chunk, or one cut short by a crash, is deleted
+ * without the upload ever having counted it, and the committed state never pointed at it.
+ */
+export class StagedChunk {
+  private readonly queue = new ByteQueue();
+  private readonly segments: StagedSegment[] = [];
+  private readonly pieceSize: number;
+  private readonly firstPart: number;
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly writer: UploadWriter,
+  ) {
+    this.pieceSize = writer.doc.progress.piece?.size ?? 0;
+    this.firstPart = writer.doc.progress.parts + 1;
+  }
+
+  private target(): number {
+    const k = this.segments.length;
+    const size = this.writer.partSize(this.firstPart + k);
+    return k === 0 ? size - this.pieceSize : size;
+  }
+
+  async write(batch: Buffer[]): Promise<void> {
+    for (const buffer of batch) this.queue.push(buffer);
+    const { length } = this.writer.doc;
+    if (length !== undefined && this.writer.offset + this.stagedBytes() + this.queue.size > length) {
+      throw new Error(`upload ${this.writer.doc.id}: the chunk goes past its length ${length}`);
+    }
+    for (let target = this.target(); this.queue.size >= target; target = this.target()) {
+      if (target === 0) {
+        this.segments.push({ size: 0 });
+        continue;
+      }
+      const key = this.ctx.keys.staged(this.writer.doc.id, this.segments.length);
+      await this.ctx.api.putBytes(key, this.queue.take(target));
+      this.segments.push({ key, size: target });
+    }
+  }
+
+  private stagedBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  /** The body ended: with segments and a piece, the remainder goes to the store too (memory bound). */
+  async end(): Promise<void> {
+    if (this.segments.length > 0 && this.pieceSize > 0 && this.queue.size > 0) {
+      const key = this.ctx.keys.staged(this.writer.doc.id, this.segments.length);
+      const size = this.queue.size;
+      await this.ctx.api.putBytes(key, this.queue.takeAll());
+      this.segments.push({ key, size, tail: true });
+    }
+  }
+
+  /** Accepted: the chunk becomes parts (each committed as it lands) and the new pending piece or last part. */
+  async commit(): Promise<void> {
+    try {
+      for (const [i, segment] of this.segments.entries()) {
+        if ((i === 0 && this.pieceSize > 0) || segment.tail) {
+          // Read through memory: the piece plus the first segment make the first part; the remainder is the new piece.
+          const bytes = segment.key ? await this.ctx.api.getBytes(segment.key) : Buffer.alloc(0);
+          if (!bytes || bytes.length !== segment.size) throw new Error(`staged segment ${segment.key} is missing or damaged`);
+          await this.writer.fill(bytes);
+        } else {
+          await this.writer.copyPart(segment.key!, segment.size);
+        }
+      }
+      await this.writer.write([this.queue.takeAll()]);
+      await this.writer.settle();
+    } finally {
+      await this.discard();
+    }
+  }
+
+  /** Refused (or failed): the staged objects go; nothing committed ever referred to them. */
+  async discard(): Promise<void> {
+    const keys = this.segments.flatMap((s) => (s.key ? [s.key] : []));
+    await this.ctx.api.delete(keys).catch(() => undefined);
+  }
+}
