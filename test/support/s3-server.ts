@@ -1,0 +1,211 @@
+// Real S3-compatible servers for the integration tests, started from Debian packages on free loopback
+// ports in a temp dir (test/support/start-swift.sh, start-ceph-rgw.sh), stopped by PID.
+//
+// A missing binary fails the suite under CI=true (naming the apt packages) and otherwise skips it with
+// a loud warning, so a developer without the packages still runs everything else.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { S3ClientSettings } from '../../src/index.js';
+
+export type S3ServerKind = 'swift' | 'rgw';
+
+export interface S3Server {
+  kind: S3ServerKind;
+  endpoint: string;
+  /** Client settings for an S3Store on this server. */
+  clientConfig: S3ClientSettings;
+  /** Seconds the start took. */
+  startSeconds: number;
+  stop(): Promise<void>;
+}
+
+interface ServerSpec {
+  binaries: string[];
+  packages: string;
+  script: string;
+  ports: number;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+const SPECS: Record<S3ServerKind, ServerSpec> = {
+  swift: {
+    binaries: ['swift-proxy-server', 'swift-account-server', 'swift-container-server', 'swift-object-server', 'swift-ring-builder', 'memcached'],
+    packages: 'swift-proxy swift-account swift-container swift-object memcached',
+    script: 'start-swift.sh',
+    ports: 5,
+    credentials: { accessKeyId: 'tus:tus', secretAccessKey: 'tussecret' },
+  },
+  rgw: {
+    binaries: ['radosgw', 'radosgw-admin', 'ceph-mon', 'ceph-osd', 'ceph', 'monmaptool', 'ceph-authtool'],
+    packages: 'radosgw ceph-mon ceph-osd',
+    script: 'start-ceph-rgw.sh',
+    ports: 2,
+    credentials: { accessKeyId: 'TUSKEY', secretAccessKey: 'TUSSECRET' },
+  },
+};
+
+const SCRIPTS = path.join(process.cwd(), 'test', 'support');
+
+// The SDK warns once per process that its 2027 releases will need Node 22; the pinned version runs on 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function onPath(binary: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, binary)));
+}
+
+/**
+ * Whether the server's binaries are installed. Missing under CI=true: throws (the suite must not pass
+ * by skipping); otherwise warns loudly and answers false. Synchronous, for `describe.skipIf`.
+ */
+export function s3ServerAvailable(kind: S3ServerKind): boolean {
+  const spec = SPECS[kind];
+  const missing = spec.binaries.filter((b) => !onPath(b));
+  if (missing.length === 0) return true;
+  const message = `${kind} is not installed (missing ${missing.join(', ')}): apt-get install -y --no-install-recommends ${spec.packages}`;
+  if (process.env.CI === 'true') throw new Error(`${message}. CI must install it (.ci/run).`);
+  console.warn(`\n!!! SKIPPING the ${kind} S3 tests: ${message}\n`);
+  return false;
+}
+
+/** Distinct free loopback ports (all held open at once, then released). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+function run(script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(SCRIPTS, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}:\n${err}${out}`))));
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Gone means no such process or a zombie (PID 1 here reaps slowly; `kill -0` succeeds on a zombie). */
+async function processGone(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGTERM each PID in order, wait for it to go (SIGKILL after 10 s), then for the ports to close. */
+async function stopAll(pids: number[], ports: number[]): Promise<void> {
+  for (const pid of pids) {
+    signal(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (!(await processGone(pid))) {
+      if (Date.now() > deadline) {
+        signal(pid, 'SIGKILL');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  for (const port of ports) {
+    for (let i = 0; i < 200 && (await portOpen(port)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Starts a fresh server of `kind`; call `stop()` when done (it also removes its directory). */
+export async function startS3Server(kind: S3ServerKind): Promise<S3Server> {
+  const spec = SPECS[kind];
+  const root = await mkdtemp(path.join(os.tmpdir(), `tus-${kind}-`));
+  const dir = path.join(root, 'data');
+  const started = Date.now();
+  let ports: number[] = [];
+  let out = '';
+  // Ports are free when chosen but could be taken before the server binds: try a few times.
+  for (let attempt = 1; ; attempt++) {
+    ports = await freePorts(spec.ports);
+    try {
+      out = await run(spec.script, [dir, ...ports.map(String)]);
+      break;
+    } catch (error) {
+      await stopAll((await pidsOf(kind, dir, '')).reverse(), ports);
+      await rm(dir, { recursive: true, force: true });
+      if (attempt === 3) {
+        await rm(root, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+  const pids = await pidsOf(kind, dir, out);
+  const endpoint = `http://127.0.0.1:${ports[0]}`;
+  let stopped: Promise<void> | undefined;
+  return {
+    kind,
+    endpoint,
+    startSeconds: (Date.now() - started) / 1000,
+    clientConfig: {
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: spec.credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    },
+    stop() {
+      stopped ??= (async () => {
+        // In reverse order of start: Swift's proxy first and memcached last; RGW's gateway, OSD, monitor.
+        await stopAll([...pids].reverse(), ports);
+        await rm(root, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** The PIDs a start script reported (or, after a failed start, left in its files), in order of start. */
+async function pidsOf(kind: S3ServerKind, dir: string, out: string): Promise<number[]> {
+  let text = out;
+  if (!text.trim()) {
+    if (kind === 'swift') text = await readFile(path.join(dir, 'pids'), 'utf8').catch(() => '');
+    else {
+      const names = ['mon.a', 'osd.0', 'client.rgw.a'];
+      text = (await Promise.all(names.map((n) => readFile(path.join(dir, 'run', `${n}.pid`), 'utf8').catch(() => '')))).join(' ');
+    }
+  }
+  return (text.match(/\d+/g) ?? []).map(Number).filter((pid) => pid > 1);
+}
