@@ -127,8 +127,13 @@ export class S3Store implements UploadStore {
     if (offsetOf(doc) !== offset) throw new Error(`upload ${id} is at offset ${offsetOf(doc)}, not ${offset}`);
     const writer = new UploadWriter(context, doc);
     if (!options.verify) {
-      for await (const batch of body) await writer.write(batch);
-      await writer.settle();
+      try {
+        for await (const batch of body) await writer.write(batch);
+        await writer.settle();
+      } catch (error) {
+        await writer.drain();
+        throw error;
+      }
       return writer.offset;
     }
     const staged = new StagedChunk(context, writer);
@@ -143,7 +148,12 @@ export class S3Store implements UploadStore {
       await staged.discard();
       return offset;
     }
-    await staged.commit();
+    try {
+      await staged.commit();
+    } catch (error) {
+      await writer.drain();
+      throw error;
+    }
     return writer.offset;
   }
 

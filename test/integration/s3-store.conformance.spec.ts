@@ -1,28 +1,16 @@
 // The store conformance suite on real S3-compatible servers: OpenStack Swift (s3api) and Ceph RGW,
-// each started once for this file. Every test gets its own key prefix in one bucket.
-import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+// each started once for this file. Every test gets its own key prefix in one bucket. Also the
+// S3-only tests (crash leftovers, memory) and the content type of the objects.
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store, type S3StoreOptions } from '../../src/index.js';
-import { s3ServerAvailable, startS3Server, type S3Server, type S3ServerKind } from '../support/s3-server.js';
+import { bucketContents, s3ServerAvailable, startS3Server, type S3Server, type S3ServerKind } from '../support/s3-server.js';
 import { pattern } from '../support/tus.js';
+import { s3RecoveryTests } from './s3-store-recovery.js';
 import { storeConformance } from './store-conformance.js';
 
 const MiB = 1024 * 1024;
 const P = 5 * MiB;
-
-/** Every object under `prefix` (relative names) and every multipart upload still in progress. */
-export async function bucketContents(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const names: string[] = [];
-  let token: string | undefined;
-  do {
-    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of out.Contents ?? []) names.push(o.Key!.slice(prefix.length));
-    token = out.IsTruncated ? out.NextContinuationToken : undefined;
-  } while (token);
-  const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
-  for (const u of uploads.Uploads ?? []) names.push(`(multipart upload) ${u.Key!.slice(prefix.length)}`);
-  return names;
-}
 
 for (const kind of ['swift', 'rgw'] as S3ServerKind[]) {
   describe.skipIf(!s3ServerAvailable(kind))(`S3Store on ${kind}`, () => {
@@ -67,6 +55,8 @@ for (const kind of ['swift', 'rgw'] as S3ServerKind[]) {
         { partSize: P, readsIncomplete: false },
       );
     }
+
+    s3RecoveryTests(() => ({ server, client, bucket }));
 
     it('gives the object the content type of the filetype metadata, and keeps it under the prefix', async () => {
       const store = new S3Store({ clientConfig: server.clientConfig, bucket, prefix: 'types/', partSize: P, minPartSize: P });

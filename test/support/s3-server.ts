@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientSettings } from '../../src/index.js';
 
 export type S3ServerKind = 'swift' | 'rgw';
@@ -208,4 +209,18 @@ async function pidsOf(kind: S3ServerKind, dir: string, out: string): Promise<num
     }
   }
   return (text.match(/\d+/g) ?? []).map(Number).filter((pid) => pid > 1);
+}
+
+/** Every object under `prefix` (relative names) and every multipart upload still in progress. */
+export async function bucketContents(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const names: string[] = [];
+  let token: string | undefined;
+  do {
+    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of out.Contents ?? []) names.push(o.Key!.slice(prefix.length));
+    token = out.IsTruncated ? out.NextContinuationToken : undefined;
+  } while (token);
+  const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+  for (const u of uploads.Uploads ?? []) names.push(`(multipart upload) ${u.Key!.slice(prefix.length)}`);
+  return names;
 }

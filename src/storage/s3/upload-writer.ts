@@ -27,6 +27,8 @@ export class UploadWriter {
   private holdsPiece = false;
   /** Bytes arrived since the last commit. */
   private added = false;
+  /** The commits in flight, in order (a commit overlaps with receiving the next part's bytes). */
+  private committing: Promise<void> = Promise.resolve();
   private readonly sizeOf: (partNumber: number) => number;
   private readonly objectKey: string;
 
@@ -39,9 +41,14 @@ export class UploadWriter {
     this.objectKey = ctx.keys.object(doc.id, doc.folder);
   }
 
-  /** The committed offset. */
+  /** The committed offset (once {@link settle} resolved). */
   get offset(): number {
     return offsetOf(this.doc);
+  }
+
+  /** Waits for the commits in flight, ignoring their failure (for error paths: never leave one running). */
+  async drain(): Promise<void> {
+    await this.committing.catch(() => undefined);
   }
 
   /** The size of part `n` in this append (staging cuts chunks to match). */
@@ -81,6 +88,7 @@ export class UploadWriter {
     const n = this.doc.progress.parts + 1;
     if (this.queue.size > 0 || (this.doc.progress.piece && !this.holdsPiece)) throw new Error('a copied part must start on a part boundary');
     if (size !== this.sizeOf(n)) throw new Error(`staged segment of ${size} bytes does not match part ${n} (${this.sizeOf(n)} bytes)`);
+    await this.committing;
     const uploadId = await this.ensureMultipart();
     // Always with a range: Swift lists a part copied from a whole object with an empty ETag, which
     // its own completion then refuses.
@@ -90,6 +98,7 @@ export class UploadWriter {
 
   /** Stores what is still in memory: as the new pending piece, or as the last part when the upload is complete. */
   async settle(): Promise<void> {
+    await this.committing;
     const p = this.doc.progress;
     if (p.done) return;
     if (this.doc.length !== undefined && this.total === this.doc.length) return this.complete();
@@ -124,6 +133,8 @@ export class UploadWriter {
       const size = this.sizeOf(n);
       if (this.queue.size < size) return;
       const body = this.queue.take(size);
+      // The previous part's commit must have landed: never more than one uploaded part uncommitted.
+      await this.committing;
       const uploadId = await this.ensureMultipart();
       await this.ctx.api.uploadPart(this.objectKey, uploadId, n, body);
       await this.advance(n, size);
@@ -142,8 +153,8 @@ export class UploadWriter {
       this.holdsPiece = false;
     }
     p.updatedAt = Date.now();
-    await this.save();
-    if (consumed) await this.deleteQuietly([this.ctx.keys.piece(this.doc.id, consumed.n)]);
+    // Not awaited here: the next part's bytes are received meanwhile, and the next upload waits for it.
+    this.commit(consumed && (() => this.deleteQuietly([this.ctx.keys.piece(this.doc.id, consumed.n)])));
   }
 
   private async ensureMultipart(): Promise<string> {
@@ -209,8 +220,20 @@ export class UploadWriter {
     await this.deleteQuietly(leftovers);
   }
 
+  /** Writes the info as it is now, after the commits before it; `then` runs once it landed. */
+  private commit(then?: () => Promise<void>): void {
+    const snapshot = Buffer.from(JSON.stringify(this.doc));
+    const key = this.ctx.keys.info(this.doc.id);
+    this.committing = this.committing.then(async () => {
+      await this.ctx.api.putBytes(key, snapshot, 'application/json');
+      await then?.();
+    });
+    this.committing.catch(() => undefined); // observed here; awaited (and thrown) by the next step
+  }
+
   private save(): Promise<void> {
-    return this.ctx.api.putJson(this.ctx.keys.info(this.doc.id), this.doc);
+    this.commit();
+    return this.committing;
   }
 
   /** Clean-up after a commit: a failure leaves an unreferenced object that removal sweeps up. */
