@@ -465,9 +465,17 @@ export class TusEngine {
 /** A file name is shown to people and put in headers: printable text only (never a storage path here). */
 function checkFilename(metadata: Metadata): void {
   const name = metadata.filename;
-  if (name !== undefined && (name === null || name.length === 0 || name.length > 255 || /[\u0000-\u001f\u007f-\u009f]/.test(name))) {
+  if (name !== undefined && (name === null || name.length === 0 || name.length > 255 || hasControlCharacter(name))) {
     throw badRequest('ERR_INVALID_METADATA', 'metadata "filename" must be 1-255 printable characters');
   }
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
 }
 
 function checkedId(req: TusRequest): string {
