@@ -9,10 +9,20 @@ export type { HandlerContext, PreCreateContext, PreCreateResult, UploadCompleteC
 export { TusError } from './protocol/tus-error.js';
 export { FileStore, type FileStoreOptions } from './storage/file-store.js';
 export {
+  TusDataStoreAdapter,
+  type TusDataStoreAdapterOptions,
+  type TusDataStoreLike,
+  type KvStoreLike,
+  type SideRecord,
+} from './storage/tus-datastore-adapter.js';
+export {
   StorageFullError,
   UploadExistsError,
   type GoneReason,
   type NewUpload,
+  type PendingCompletion,
+  type StoreCapabilities,
+  type ByteSpan,
   type StoreEntry,
   type StoredUpload,
   type UploadLookup,
