@@ -30,3 +30,9 @@ export {
 } from './storage/upload-store.js';
 export { MemoryLocker } from './locking/memory-locker.js';
 export { LockTimeoutError, type Lock, type Locker } from './locking/locker.js';
+export {
+  RedisLocker,
+  type RedisLockerClient,
+  type RedisLockerOptions,
+  type RedisLockerSubscriber,
+} from './locking/redis-locker.js';
