@@ -1,51 +1,34 @@
-import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
-import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
-import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
-import { BodyWriter } from './body-writer.js';
-import { FinalAssembler, finalNotWritable, parseUploadConcat, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
-import { serveDownload, type DownloadPolicy } from './download.js';
-import { removeExpired } from './expiry-cleanup.js';
-import { ExpiryPolicy, isComplete } from './expiry-policy.js';
+import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
+import { checkDownloadsEnabled } from './download.js';
+import type { TusEngineConfig } from './engine-config.js';
+import type { ExpiryPolicy } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
+import { hasBody } from './request-body.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
-import { TusError, badRequest, gone, notFound, withHeaders } from './tus-error.js';
+import { TusError, badRequest } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
-import { parseUploadMetadata } from './upload-metadata.js';
-import { toUploadRecord, type EngineHooks, type UploadRecord } from './upload-record.js';
-import type { UploadMetadata as Metadata } from './upload-metadata.js';
+import { parseUploadMetadata, type UploadMetadata } from './upload-metadata.js';
+import { UploadOperations } from './upload-operations.js';
+import type { StoredUpload } from '../storage/upload-store.js';
+import type { UploadRecord } from './upload-record.js';
 
-export interface TusEngineConfig {
-  store: UploadStore;
-  locker: Locker;
-  hooks: EngineHooks;
-  /** The largest upload accepted for this request, or undefined for no limit. */
-  maxSize(context: unknown): Promise<number | undefined>;
-  maxMetadataSize: number;
-  maxMetadataPairs: number;
-  expireIncompleteAfter: number;
-  completedRetention: number;
-  /** How long a terminated or expired id keeps answering 410 before it is forgotten (404). */
-  tombstoneRetention: number;
-  idleTimeout: number;
-  lockTimeout: number;
-  /** GET on an upload URL: served at all, and for incomplete uploads too? */
-  download: DownloadPolicy;
-}
+export type { TusEngineConfig } from './engine-config.js';
 
 /**
- * The tus 1.0.0 rules, framework-free: it takes a {@link TusRequest} and returns a {@link TusResponse}
- * or throws a {@link TusError}. Every check that can refuse a request runs before anything is stored.
+ * The protocol engine, framework-free: it takes a {@link TusRequest} and returns a {@link TusResponse}
+ * or throws a {@link TusError}. This class reads and writes tus 1.0.0 headers; the upload operations
+ * themselves (limits, locks, storage, completion) are {@link UploadOperations}.
  */
 export class TusEngine {
-  readonly expiry: ExpiryPolicy;
-  private readonly finals: FinalAssembler;
-  private readonly writer: BodyWriter;
+  readonly operations: UploadOperations;
 
   constructor(private readonly config: TusEngineConfig) {
-    this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
-    this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, (final, context) => this.completed(final, context));
-    this.writer = new BodyWriter(config.store, config.idleTimeout, (upload, context) => this.completed(upload, context));
+    this.operations = new UploadOperations(config);
+  }
+
+  get expiry(): ExpiryPolicy {
+    return this.operations.expiry;
   }
 
   get extensions(): readonly string[] {
@@ -79,7 +62,7 @@ export class TusEngine {
       'Tus-Extension': this.extensions.join(','),
       'Tus-Checksum-Algorithm': CHECKSUM_ALGORITHMS.join(','),
     };
-    const max = await this.config.maxSize(req.context);
+    const max = await this.operations.maxSize(req.context);
     if (max !== undefined) headers['Tus-Max-Size'] = String(max);
     return { status: 204, headers };
   }
@@ -99,114 +82,49 @@ export class TusEngine {
     if (length === undefined && defer === undefined) {
       throw badRequest('ERR_INVALID_UPLOAD_LENGTH', 'Upload-Length or Upload-Defer-Length: 1 is required');
     }
-    const max = await this.config.maxSize(req.context);
-    if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
-    const { rawMetadata, metadata } = this.metadataOf(req);
+    const metadata = this.metadataOf(req);
 
     // creation-with-upload: a body is taken only when labelled as tus bytes (§8 D7).
     const withBody = mediaType(req.headers[H.contentType]) === OFFSET_CONTENT_TYPE;
-    const declaredBody = contentLength(req);
-    if (!withBody && hasBody(req, declaredBody)) {
+    if (!withBody && hasBody(req)) {
       throw unsupportedMediaType('a POST body must have Content-Type: application/offset+octet-stream');
     }
-    if (withBody && length !== undefined && declaredBody !== undefined && declaredBody > length) {
-      throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) is longer than Upload-Length (${length})`);
-    }
     const checksum = withBody ? parseChecksumClaim(req.headers) : undefined;
-
-    await this.config.hooks.preCreate?.({ request: req.context, metadata, length });
-
-    const id = newUploadId();
-    let upload = await this.storeCall(() =>
-      this.config.store.create({ id, length, metadata, rawMetadata, createdAt: Date.now(), concat: concat && { kind: 'partial' } }),
-    );
-    const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
-    if (withBody && hasBody(req, declaredBody)) {
-      const written = await this.locked(id, (signal) => this.writer.write(req, upload, max, signal, checksum));
-      upload = written.upload;
-      if (written.failure && written.refused) {
-        // A refused checksummed first chunk: the upload is not created at all (§8 D16).
-        await this.config.store.forget(id);
-        throw written.failure;
-      }
-      if (written.failure) throw withHeaders(written.failure, headers);
-    } else if (isComplete(upload)) {
-      await this.completed(upload, req.context);
-    }
-    return { status: 201, headers: { ...headers, ...this.progressHeaders(upload) } };
+    const { upload, location } = await this.operations.create(req, {
+      ...metadata,
+      length,
+      partial: concat?.kind === 'partial',
+      withBody,
+      checksum,
+    });
+    return { status: 201, headers: { Location: location, ...this.progressHeaders(upload) } };
   }
 
-  /**
-   * `Upload-Concat: final;…`: an upload made of partial uploads of this endpoint, in order. Assembled
-   * at once when every part is complete, otherwise as soon as the last one is
-   * (concatenation-unfinished). It never takes a body or PATCH of its own.
-   */
   private async createFinal(req: TusRequest, concat: Extract<ConcatRequest, { kind: 'final' }>): Promise<TusResponse> {
     if (req.headers[H.uploadLength] !== undefined || req.headers[H.uploadDeferLength] !== undefined) {
       throw badRequest('ERR_INVALID_CONCAT', 'a final upload takes its length from its parts: send no Upload-Length or Upload-Defer-Length (§8 D11)');
     }
-    if (hasBody(req, contentLength(req))) throw finalNotWritable();
-    const { rawMetadata, metadata } = this.metadataOf(req);
-    const ids = concat.urls.map((url) => partIdFromUrl(url, req.collectionUrl));
-    const parts = await this.finals.loadParts(ids, concat.urls);
-    const length = sumOfLengths(parts);
-    const max = await this.config.maxSize(req.context);
-    if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
-
-    await this.config.hooks.preCreate?.({ request: req.context, metadata, length });
-
-    const id = newUploadId();
-    let upload = await this.storeCall(() =>
-      this.config.store.create({
-        id,
-        length,
-        metadata,
-        rawMetadata,
-        createdAt: Date.now(),
-        concat: { kind: 'final', parts: ids, header: concat.header },
-      }),
-    );
-    // Link before checking again: a part completing in between then finds this final waiting.
-    for (const part of parts) {
-      if (!isComplete(part)) await this.config.store.linkFinal(part.id, id);
-    }
-    upload = (await this.finals.tryAssemble(id, req.context)) ?? upload;
-    const headers: Record<string, string> = { Location: `${req.collectionUrl}/${id}` };
-    if (isComplete(upload)) headers['Upload-Offset'] = String(upload.offset);
+    if (hasBody(req)) throw finalNotWritable();
+    const { upload, location } = await this.operations.createFinal(req, concat, this.metadataOf(req));
+    const headers: Record<string, string> = { Location: location };
+    if (upload.length !== undefined && upload.offset === upload.length) headers['Upload-Offset'] = String(upload.offset);
     return { status: 201, headers };
   }
 
   async head(req: TusRequest): Promise<TusResponse> {
     checkTusResumable(req.headers[H.tusResumable], false);
-    // HEAD never takes the lock: the store's offset is truthful at any moment, and waiting here
-    // would make a client's progress poll cut or stall a running PATCH.
-    const upload = await this.find(req);
-    const headers: Record<string, string> = {
-      'Cache-Control': 'no-store',
-      'Upload-Offset': String(upload.offset),
-    };
-    if (upload.length === undefined) headers['Upload-Defer-Length'] = '1';
-    else headers['Upload-Length'] = String(upload.length);
+    const { upload, offset, length } = await this.operations.state(req);
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    // A final still waiting for parts has no offset (and so no expiry) yet.
+    if (offset !== undefined) headers['Upload-Offset'] = String(offset);
+    if (length !== undefined) headers['Upload-Length'] = String(length);
+    else if (offset !== undefined) headers['Upload-Defer-Length'] = '1';
     if (upload.rawMetadata !== undefined) headers['Upload-Metadata'] = upload.rawMetadata;
-    const expires = this.expiry.header(upload);
+    const expires = offset !== undefined && this.expiry.header(upload);
     if (expires) headers['Upload-Expires'] = expires;
     if (upload.concat?.kind === 'partial') headers['Upload-Concat'] = 'partial';
-    if (upload.concat?.kind === 'final') {
-      headers['Upload-Concat'] = upload.concat.header;
-      if (!upload.concat.assembled) await this.describePending(upload, headers);
-    }
+    if (upload.concat?.kind === 'final') headers['Upload-Concat'] = upload.concat.header;
     return { status: 200, headers };
-  }
-
-  /** HEAD of a final still waiting for parts: no offset yet, a length once all parts have one. */
-  private async describePending(final: StoredUpload, headers: Record<string, string>): Promise<void> {
-    const pending = await this.finals.describe(final);
-    if (pending.brokenBy) throw gone(`cannot be completed: its part ${pending.brokenBy} no longer exists`);
-    delete headers['Upload-Offset'];
-    delete headers['Upload-Expires'];
-    delete headers['Upload-Defer-Length'];
-    delete headers['Upload-Length'];
-    if (pending.length !== undefined) headers['Upload-Length'] = String(pending.length);
   }
 
   async patch(req: TusRequest): Promise<TusResponse> {
@@ -216,94 +134,37 @@ export class TusEngine {
     }
     const offset = parseByteCount('Upload-Offset', req.headers[H.uploadOffset]);
     if (offset === undefined) throw badRequest('ERR_INVALID_UPLOAD_OFFSET', 'Upload-Offset is required');
-    const declaredLength = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
+    const length = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
     const checksum = parseChecksumClaim(req.headers);
-    const id = checkedId(req);
-
-    return this.locked(id, async (signal) => {
-      let upload = await this.find(req);
-      if (upload.concat?.kind === 'final') throw finalNotWritable();
-      if (offset !== upload.offset) {
-        throw new TusError(409, 'ERR_MISMATCHED_OFFSET', `Upload-Offset is ${offset} but the upload is at ${upload.offset}; send HEAD and resume from there`, {
-          'Upload-Offset': String(upload.offset),
-        });
-      }
-      const max = await this.config.maxSize(req.context);
-      const wasComplete = isComplete(upload);
-      if (declaredLength !== undefined && declaredLength !== upload.length) {
-        upload = await this.declareLength(upload, declaredLength, max);
-      }
-      const declaredBody = contentLength(req);
-      if (upload.length !== undefined && declaredBody !== undefined && offset + declaredBody > upload.length) {
-        throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) goes past Upload-Length (${upload.length}) from offset ${offset}`);
-      }
-      if (isComplete(upload) && !hasBody(req, declaredBody)) {
-        // An empty PATCH only declaring the final length completes the upload here (§6.4).
-        if (!wasComplete) await this.completed(upload, req.context);
-        return { status: 204, headers: this.progressHeaders(upload) };
-      }
-      const written = await this.writer.write(req, upload, max, signal, checksum);
-      if (written.failure) throw written.failure;
-      return { status: 204, headers: this.progressHeaders(written.upload) };
-    });
+    const upload = await this.operations.append(req, { offset, length, checksum });
+    return { status: 204, headers: this.progressHeaders(upload) };
   }
 
   async terminate(req: TusRequest): Promise<TusResponse> {
     checkTusResumable(req.headers[H.tusResumable], true);
-    const id = checkedId(req);
-    return this.locked(id, async () => {
-      await this.find(req, { allowExpired: true });
-      await this.config.store.remove(id, 'terminated');
-      return { status: 204, headers: {} };
-    });
+    await this.operations.terminate(req);
+    return { status: 204, headers: {} };
   }
 
   download(req: TusRequest): Promise<TusResponse> {
-    return serveDownload(req, this.config.download, { store: this.config.store, find: () => this.find(req) });
+    checkDownloadsEnabled(this.config.download);
+    checkTusResumable(req.headers[H.tusResumable], false);
+    return this.operations.download(req);
   }
 
   /** The upload as user code sees it, or undefined when it does not exist (or no longer). */
-  async getUpload(id: string): Promise<UploadRecord | undefined> {
-    if (!isValidUploadId(id)) return undefined;
-    const found = await this.config.store.lookup(id);
-    if (found.state !== 'active' || this.expiry.isExpired(found.upload)) return undefined;
-    return toUploadRecord(found.upload);
+  getUpload(id: string): Promise<UploadRecord | undefined> {
+    return this.operations.getUpload(id);
   }
 
-  /**
-   * Removes expired uploads and forgets old tombstones; resolves with the number of uploads removed.
-   */
+  /** Removes expired uploads and forgets old tombstones; resolves with the number of uploads removed. */
   cleanup(now = Date.now()): Promise<number> {
-    return removeExpired(this.config.store, this.config.locker, this.expiry, this.config.tombstoneRetention, now);
+    return this.operations.cleanup(now);
   }
 
-  private async declareLength(upload: StoredUpload, length: number, max: number | undefined): Promise<StoredUpload> {
-    if (upload.length !== undefined) {
-      throw badRequest('ERR_INVALID_UPLOAD_LENGTH', `Upload-Length is already ${upload.length} and cannot change`);
-    }
-    if (length < upload.offset) {
-      throw badRequest('ERR_INVALID_UPLOAD_LENGTH', `Upload-Length ${length} is below the bytes already stored (${upload.offset})`);
-    }
-    if (max !== undefined && length > max) throw tooLarge(max);
-    await this.config.store.declareLength(upload.id, length);
-    return { ...upload, length };
-  }
-
-  /**
-   * An upload got its last byte. A partial is not the user's file: it is not handed to the completion
-   * hook (tus: do not process partials), but the finals waiting for it may now be assembled.
-   */
-  private async completed(upload: StoredUpload, context: unknown): Promise<void> {
-    if (upload.concat?.kind === 'partial') {
-      await this.finals.partCompleted(upload, context);
-      return;
-    }
-    await this.config.hooks.uploadComplete?.(toUploadRecord(upload), { request: context });
-  }
-
-  private metadataOf(req: TusRequest): { rawMetadata?: string; metadata: Metadata } {
+  private metadataOf(req: TusRequest): { rawMetadata?: string; metadata: UploadMetadata } {
     const rawMetadata = singleHeader('Upload-Metadata', req.headers[H.uploadMetadata]) || undefined;
-    const metadata: Metadata = rawMetadata
+    const metadata: UploadMetadata = rawMetadata
       ? parseUploadMetadata(rawMetadata, { maxSize: this.config.maxMetadataSize, maxPairs: this.config.maxMetadataPairs })
       : {};
     return { rawMetadata, metadata };
@@ -315,67 +176,9 @@ export class TusEngine {
     if (expires) headers['Upload-Expires'] = expires;
     return headers;
   }
-
-  /** Loads the upload named by the URL, or throws 404 / 410. */
-  private async find(req: TusRequest, options: { allowExpired?: boolean } = {}): Promise<StoredUpload> {
-    const id = checkedId(req);
-    const found = await this.config.store.lookup(id);
-    if (found.state === 'missing') throw notFound();
-    if (found.state === 'gone') throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
-    if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw gone('has expired');
-    return found.upload;
-  }
-
-  /** Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`. */
-  private async locked<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const interrupt = new AbortController();
-    let lock: Lock;
-    try {
-      lock = await this.config.locker.acquire(id, () => interrupt.abort(), this.config.lockTimeout);
-    } catch (error) {
-      if (error instanceof LockTimeoutError) throw new TusError(423, 'ERR_UPLOAD_LOCKED', `${error.message}; retry shortly`);
-      throw error;
-    }
-    try {
-      return await work(interrupt.signal);
-    } finally {
-      await lock.release();
-    }
-  }
-
-  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof StorageFullError) {
-        throw new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; retry later');
-      }
-      throw error;
-    }
-  }
 }
 
-function checkedId(req: TusRequest): string {
-  if (req.id === undefined || !isValidUploadId(req.id)) throw notFound();
-  return req.id;
-}
-
-function contentLength(req: TusRequest): number | undefined {
-  const raw = req.headers[H.contentLength];
-  return raw === undefined ? undefined : Number(raw);
-}
-
-/** A body is coming when it has a non-zero length or is chunked. */
-function hasBody(req: TusRequest, declared: number | undefined): boolean {
-  if (declared !== undefined) return declared > 0;
-  return req.headers['transfer-encoding'] !== undefined;
-}
-
-function tooLarge(max: number): TusError {
-  return new TusError(413, 'ERR_MAX_SIZE_EXCEEDED', `the upload is larger than the maximum of ${max} bytes (Tus-Max-Size)`);
-}
-
-function unsupportedMediaType(message: string): TusError {
+export function unsupportedMediaType(message: string): TusError {
   return new TusError(415, 'ERR_INVALID_CONTENT_TYPE', message);
 }
 
