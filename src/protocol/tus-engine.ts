@@ -4,11 +4,13 @@ import { checkDownloadsEnabled } from './download.js';
 import type { TusEngineConfig } from './engine-config.js';
 import type { ExpiryPolicy } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
+import { IetfDraft } from './ietf-draft.js';
+import { draftInteropVersion } from './ietf-draft-fields.js';
 import { hasBody } from './request-body.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
-import { TusError, badRequest } from './tus-error.js';
+import { badRequest, methodNotAllowed, unsupportedMediaType } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
-import { parseUploadMetadata, type UploadMetadata } from './upload-metadata.js';
+import { metadataFromHeader, type MetadataLimits, type UploadMetadata } from './upload-metadata.js';
 import { UploadOperations } from './upload-operations.js';
 import type { StoredUpload } from '../storage/upload-store.js';
 import type { UploadRecord } from './upload-record.js';
@@ -17,14 +19,19 @@ export type { TusEngineConfig } from './engine-config.js';
 
 /**
  * The protocol engine, framework-free: it takes a {@link TusRequest} and returns a {@link TusResponse}
- * or throws a {@link TusError}. This class reads and writes tus 1.0.0 headers; the upload operations
- * themselves (limits, locks, storage, completion) are {@link UploadOperations}.
+ * or throws a {@link TusError}. This class reads and writes tus 1.0.0 headers and hands requests of the
+ * IETF draft to {@link IetfDraft}; the upload operations both share (limits, locks, storage,
+ * completion) are {@link UploadOperations}.
  */
 export class TusEngine {
   readonly operations: UploadOperations;
+  private readonly draft: IetfDraft;
+  private readonly metadataLimits: MetadataLimits;
 
   constructor(private readonly config: TusEngineConfig) {
     this.operations = new UploadOperations(config);
+    this.metadataLimits = { maxSize: config.maxMetadataSize, maxPairs: config.maxMetadataPairs };
+    this.draft = new IetfDraft(this.operations, this.metadataLimits);
   }
 
   get expiry(): ExpiryPolicy {
@@ -37,7 +44,10 @@ export class TusEngine {
 
   handle(req: TusRequest): Promise<TusResponse> {
     const onCollection = req.method === 'OPTIONS' || req.method === 'POST';
-    if (onCollection !== (req.id === undefined) && req.method !== 'OPTIONS') throw methodNotAllowed(req);
+    if (onCollection !== (req.id === undefined) && req.method !== 'OPTIONS') throw methodNotAllowed(req.method, req.id !== undefined);
+    // Same endpoint, two protocols: only a supported draft interop version makes a draft request.
+    const draftVersion = draftInteropVersion(req.headers);
+    if (draftVersion !== undefined) return this.draft.handle(req, draftVersion);
     switch (req.method) {
       case 'OPTIONS':
         return this.options(req);
@@ -52,7 +62,7 @@ export class TusEngine {
       case 'GET':
         return this.download(req);
       default:
-        throw methodNotAllowed(req);
+        throw methodNotAllowed(req.method, req.id !== undefined);
     }
   }
 
@@ -163,11 +173,7 @@ export class TusEngine {
   }
 
   private metadataOf(req: TusRequest): { rawMetadata?: string; metadata: UploadMetadata } {
-    const rawMetadata = singleHeader('Upload-Metadata', req.headers[H.uploadMetadata]) || undefined;
-    const metadata: UploadMetadata = rawMetadata
-      ? parseUploadMetadata(rawMetadata, { maxSize: this.config.maxMetadataSize, maxPairs: this.config.maxMetadataPairs })
-      : {};
-    return { rawMetadata, metadata };
+    return metadataFromHeader(req.headers[H.uploadMetadata], this.metadataLimits);
   }
 
   private progressHeaders(upload: StoredUpload): Record<string, string> {
@@ -176,13 +182,4 @@ export class TusEngine {
     if (expires) headers['Upload-Expires'] = expires;
     return headers;
   }
-}
-
-export function unsupportedMediaType(message: string): TusError {
-  return new TusError(415, 'ERR_INVALID_CONTENT_TYPE', message);
-}
-
-function methodNotAllowed(req: TusRequest): TusError {
-  const allow = req.id === undefined ? 'OPTIONS, POST' : 'OPTIONS, HEAD, PATCH, DELETE, GET';
-  return new TusError(405, 'ERR_METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${allow}`, { Allow: allow });
 }

@@ -14,6 +14,11 @@ export interface TusRequest {
   collectionUrl: string;
   /** The framework's request object, handed to user handlers (guards may have set `user` on it). */
   context: unknown;
+  /**
+   * Sends an interim (1xx) answer ahead of the final one; false when the connection cannot carry it
+   * (see the http layer). Absent where there is no connection to write to.
+   */
+  sendInterim?(status: number, headers: Record<string, string>): boolean;
 }
 
 /** What to answer. Header names are written as given. */
