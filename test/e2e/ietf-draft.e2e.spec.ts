@@ -1,0 +1,491 @@
+// The IETF draft "Resumable Uploads for HTTP" on the tus endpoint, on both adapters: which requests are
+// draft ones, creation (with its 104), offset retrieval, append, cancellation, OPTIONS, errors, CORS,
+// and uploads continued across the two protocols.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TusModule } from '../../src/index.js';
+import { RecordingComplete, RepoModule, TokenGuard, UploadRepository } from '../fixtures/modules.js';
+import { ADAPTERS, useHarness, type AdapterName, type TusForRootOptions } from '../support/app.js';
+import { chunked, header, headerTokens, openRequest, request } from '../support/http.js';
+import {
+  PARTIAL_UPLOAD,
+  PROBLEM,
+  createdPath,
+  draftAppend,
+  draftCreate,
+  draftDelete,
+  draftHead,
+  expectDraft,
+  expectProblem,
+  reportedComplete,
+  uploadLimit,
+} from '../support/draft.js';
+import { OCTET, TUS, b64, createUpload, exists, expectError, head, listDir, patch, pattern, readData, sleep, uploadIds } from '../support/tus.js';
+
+const MAX = 1024 * 1024;
+const DAY = 86_400;
+
+describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
+  const h = useHarness();
+
+  async function boot(options: Partial<NonNullable<TusForRootOptions>> = {}) {
+    const dir = await h.tempDir();
+    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, maxSize: MAX, uploadCompleteHandler: RecordingComplete, imports: [RepoModule], ...options }));
+    return { ...app, dir, completed: app.app.get(UploadRepository).completed };
+  }
+
+  describe('which requests are draft requests', () => {
+    it.each(['2', '9', 'six', '6, 6', ''])('Upload-Draft-Interop-Version %j is tus v1: 412 without Tus-Resumable', async (value) => {
+      const { url, dir } = await boot();
+      const res = await request(url, { method: 'POST', path: '/files', headers: { 'Upload-Draft-Interop-Version': value, 'Upload-Complete': '?0', 'Upload-Length': '5' } });
+      expectError(res, 412);
+      expect(await listDir(dir)).toEqual([]);
+    });
+
+    it('without the header, Upload-Complete changes nothing: a tus v1 creation', async () => {
+      const { url } = await boot();
+      const up = await createUpload(url, { length: 5, headers: { 'Upload-Complete': '?1' } });
+      expect(header(up.res, 'tus-resumable')).toBe('1.0.0');
+      expect(header(up.res, 'upload-complete')).toBeUndefined();
+      expect(header(up.res, 'upload-draft-interop-version')).toBeUndefined();
+    });
+
+    it('a draft request is never 412, whatever Tus-Resumable says', async () => {
+      const { url } = await boot();
+      const res = await draftCreate(url, 8, { headers: { 'Tus-Resumable': '0.2.2' } });
+      createdPath(res, url);
+      expectDraft(res, 8);
+    });
+  });
+
+  describe('creation', () => {
+    it('Upload-Complete: ?0 without content: 201 with Location, offset 0, ?0, Upload-Limit; one 104 before it', async () => {
+      const { url, completed } = await boot();
+      const res = await draftCreate(url, 8, { complete: false, length: 100 });
+      const { uploadPath } = createdPath(res, url);
+      expectDraft(res, 8);
+      expect(header(res, 'upload-offset')).toBe('0');
+      expect(reportedComplete(res, 8)).toBe(false);
+      const limit = uploadLimit(res)!;
+      expect(limit['min-size']).toBe(0);
+      expect(limit['max-size']).toBe(MAX);
+      expect(limit['max-age']).toBeGreaterThan(DAY - 10);
+      expect(limit['max-age']).toBeLessThanOrEqual(DAY);
+      expect(res.interim).toHaveLength(1);
+      const [interim] = res.interim;
+      expect(interim.status).toBe(104);
+      expect(interim.headers.location).toBe(header(res, 'location'));
+      expect(interim.headers['upload-draft-interop-version']).toBe('8');
+      expect(interim.headers['upload-limit']).toMatch(/^min-size=0, max-size=1048576, max-age=\d+$/);
+      expect(interim.headers['tus-resumable']).toBeUndefined();
+      expect(completed).toEqual([]);
+      expect(header(await draftHead(url, uploadPath, 8), 'upload-length')).toBe('100');
+    });
+
+    it('Upload-Complete: ?1 with the whole content: stored, complete, the completion handler ran; metadata from Content-Type / Content-Disposition', async () => {
+      const { url, dir, completed } = await boot();
+      const data = pattern(64 * 1024, 1);
+      const res = await draftCreate(url, 8, {
+        complete: true,
+        body: data,
+        headers: { 'Content-Type': 'image/png', 'Content-Disposition': `inline; filename="x.png"; filename*=UTF-8''%C3%BCber.png` },
+      });
+      const { id, uploadPath } = createdPath(res, url);
+      expect(header(res, 'upload-offset')).toBe(String(data.length));
+      expect(reportedComplete(res, 8)).toBe(true);
+      expect((await readData(dir, id)).equals(data)).toBe(true);
+      expect(completed).toEqual([{ id, length: data.length, offset: data.length, metadata: { filetype: 'image/png', filename: 'über.png' } }]);
+      const state = await draftHead(url, uploadPath, 8);
+      expect(header(state, 'upload-length')).toBe(String(data.length));
+      expect(reportedComplete(state, 8)).toBe(true);
+      // A download serves it with that type and name.
+      const download = await request(url, { method: 'GET', path: uploadPath });
+      expect(header(download, 'content-type')).toBe('image/png');
+      expect(header(download, 'content-disposition')).toContain("filename*=UTF-8''%C3%BCber.png");
+    });
+
+    it('Upload-Complete: ?1 with a chunked body: the final offset becomes the length', async () => {
+      const { url, dir, completed } = await boot();
+      const res = await draftCreate(url, 6, { complete: true, body: chunked('abc', 'def', 'g') });
+      const { id, uploadPath } = createdPath(res, url);
+      expect(reportedComplete(res, 6)).toBe(true);
+      expect((await readData(dir, id)).toString()).toBe('abcdefg');
+      expect(header(await draftHead(url, uploadPath, 6), 'upload-length')).toBe('7');
+      expect(completed.map((c) => c.length)).toEqual([7]);
+    });
+
+    it('Upload-Complete: ?0 with part of the content: stored, not complete', async () => {
+      const { url, dir } = await boot();
+      const res = await draftCreate(url, 8, { complete: false, length: 10, body: 'hello' });
+      const { id } = createdPath(res, url);
+      expect(header(res, 'upload-offset')).toBe('5');
+      expect(reportedComplete(res, 8)).toBe(false);
+      expect((await readData(dir, id)).toString()).toBe('hello');
+    });
+
+    it('no length indication: deferred (HEAD has no Upload-Length)', async () => {
+      const { url } = await boot();
+      const { uploadPath } = createdPath(await draftCreate(url, 8, { complete: false, body: chunked('abc') }), url);
+      const state = await draftHead(url, uploadPath, 8);
+      expect(header(state, 'upload-offset')).toBe('3');
+      expect(header(state, 'upload-length')).toBeUndefined();
+      expect(header(state, 'upload-defer-length')).toBeUndefined();
+    });
+
+    it('disagreeing length indications: 400 inconsistent-upload-length, nothing created', async () => {
+      const { url, dir } = await boot();
+      const res = await draftCreate(url, 8, { complete: true, length: 10, body: 'hello' });
+      expectProblem(res, 400, PROBLEM.inconsistentLength);
+      expectDraft(res, 8);
+      const longer = await draftCreate(url, 8, { complete: false, length: 3, body: 'hello' });
+      expectProblem(longer, 400, PROBLEM.inconsistentLength);
+      expect(await listDir(dir)).toEqual([]);
+    });
+
+    it.each([
+      ['missing', null, {}],
+      ['not a boolean', null, { 'Upload-Complete': 'true' }],
+      ['repeated', null, { 'Upload-Complete': ['?1', '?1'] }],
+      ['a malformed Upload-Length', false, { 'Upload-Length': '5.0' }],
+    ] as const)('Upload-Complete %s → 400, nothing created', async (_name, complete, headers) => {
+      const { url, dir } = await boot();
+      const res = await draftCreate(url, 8, { complete, headers: { ...headers } });
+      expect(res.status).toBe(400);
+      expectDraft(res, 8);
+      expect(await listDir(dir)).toEqual([]);
+    });
+
+    it('Upload-Metadata (tus-js-client sends it in draft mode too) is used as sent', async () => {
+      const { url, completed } = await boot();
+      const meta = `filename ${b64('a.txt')},filetype ${b64('text/plain')}`;
+      const res = await draftCreate(url, 6, { complete: true, body: 'hi', headers: { 'Upload-Metadata': meta, 'Content-Type': 'image/gif' } });
+      createdPath(res, url);
+      expect(completed[0].metadata).toEqual({ filename: 'a.txt', filetype: 'text/plain' });
+    });
+
+    it('over maxSize: 413 with Upload-Limit, nothing created', async () => {
+      const { url, dir } = await boot();
+      const res = await draftCreate(url, 8, { complete: false, length: MAX + 1 });
+      expect(res.status).toBe(413);
+      expectDraft(res, 8);
+      expect(uploadLimit(res)).toEqual({ 'min-size': 0, 'max-size': MAX });
+      expect(await listDir(dir)).toEqual([]);
+    });
+
+    it('a JSON body: stored as is on Fastify; on Express (whose JSON parser reads it first) 415, nothing created', async () => {
+      const { url, dir } = await boot();
+      const json = '{"a":1}';
+      const res = await draftCreate(url, 8, { complete: true, body: json, headers: { 'Content-Type': 'application/json' } });
+      if (adapter === 'express') {
+        expect(res.status).toBe(415);
+        expect(res.body.toString()).toContain('bodyParser: false');
+        expect(await listDir(dir)).toEqual([]);
+      } else {
+        const { id } = createdPath(res, url);
+        expect((await readData(dir, id)).toString()).toBe(json);
+      }
+    });
+  });
+
+  describe('104 Upload Resumption Supported', () => {
+    it.each([3, 4, 5, 6, 7])('interop %d gets one 104 with its version (Upload-Limit from 6 on)', async (version) => {
+      const { url } = await boot();
+      const res = await draftCreate(url, version, { complete: true, body: 'x' });
+      createdPath(res, url);
+      expect(res.interim.map((i) => [i.status, i.headers['upload-draft-interop-version'], i.headers.location])).toEqual([[104, String(version), header(res, 'location')]]);
+      expect(res.interim[0].headers['upload-limit'] === undefined).toBe(version < 6);
+    });
+
+    it('is never sent in tus v1 mode, nor on HEAD, PATCH or a refused creation', async () => {
+      const { url } = await boot();
+      const v1 = await createUpload(url, { length: 5, body: 'hel' });
+      expect(v1.res.interim).toEqual([]);
+      expect((await head(url, v1.uploadPath)).interim).toEqual([]);
+      const draft = await draftCreate(url, 8, { complete: false, length: 5 });
+      const { uploadPath } = createdPath(draft, url);
+      expect((await draftHead(url, uploadPath, 8)).interim).toEqual([]);
+      expect((await draftAppend(url, uploadPath, 8, 0, 'hello', { complete: true })).interim).toEqual([]);
+      expect((await draftCreate(url, 8, { complete: false, length: MAX + 1 })).interim).toEqual([]);
+    });
+
+    it('comes before the content is read: a client cut off mid-creation resumes from its Location', async () => {
+      const { url, dir, completed } = await boot();
+      const data = pattern(512 * 1024, 7);
+      const creation = openRequest(url, {
+        method: 'POST',
+        path: '/files',
+        headers: { 'Upload-Draft-Interop-Version': '8', 'Upload-Complete': '?1', 'Content-Length': String(data.length), 'Content-Type': 'application/octet-stream' },
+      });
+      h.defer(() => creation.abort());
+      await creation.write(data.subarray(0, 1));
+      for (let i = 0; i < 100 && creation.interim.length === 0; i++) await sleep(20);
+      expect(creation.interim).toHaveLength(1);
+      await creation.write(data.subarray(1, 100 * 1024));
+      await sleep(100);
+      creation.abort();
+
+      const uploadPath = new URL(String(creation.interim[0].headers.location), url).pathname;
+      let offset = 0;
+      for (let i = 0; i < 50; i++) {
+        const state = await draftHead(url, uploadPath, 8);
+        expect(state.status).toBe(204);
+        offset = Number(header(state, 'upload-offset'));
+        expect(header(state, 'upload-length')).toBe(String(data.length));
+        expect(reportedComplete(state, 8)).toBe(false);
+        if (offset > 0) break;
+        await sleep(20);
+      }
+      const rest = await draftAppend(url, uploadPath, 8, offset, data.subarray(offset), { complete: true });
+      expect(rest.status).toBe(204);
+      expect(reportedComplete(rest, 8)).toBe(true);
+      const [id] = await uploadIds(dir);
+      expect((await readData(dir, id)).equals(data)).toBe(true);
+      expect(completed).toHaveLength(1);
+    });
+  });
+
+  describe('offset retrieval (HEAD)', () => {
+    it('204 with Upload-Offset, Upload-Complete, Upload-Length, Upload-Limit, no-store; no tus-only field', async () => {
+      const { url } = await boot();
+      const meta = `filename ${b64('a.txt')}`;
+      const { uploadPath } = createdPath(await draftCreate(url, 8, { complete: false, length: 10, body: 'hello', headers: { 'Upload-Metadata': meta } }), url);
+      const res = await draftHead(url, uploadPath, 8);
+      expect(res.status).toBe(204);
+      expectDraft(res, 8);
+      expect(header(res, 'upload-offset')).toBe('5');
+      expect(reportedComplete(res, 8)).toBe(false);
+      expect(header(res, 'upload-length')).toBe('10');
+      expect(uploadLimit(res)?.['max-size']).toBe(MAX);
+      expect(header(res, 'cache-control')).toBe('no-store');
+      for (const name of ['upload-metadata', 'upload-concat', 'upload-defer-length', 'upload-expires']) expect(header(res, name)).toBeUndefined();
+      // The same upload through tus v1 still shows its metadata.
+      expect(header(await head(url, uploadPath), 'upload-metadata')).toBe(meta);
+    });
+
+    it('interop 3 answers with Upload-Incomplete, interop 6 names the lifetime "expires"', async () => {
+      const { url } = await boot();
+      const { uploadPath } = createdPath(await draftCreate(url, 3, { complete: false, length: 4 }), url);
+      const old = await draftHead(url, uploadPath, 3);
+      expect(header(old, 'upload-incomplete')).toBe('?1');
+      expect(header(old, 'upload-complete')).toBeUndefined();
+      expect(header(old, 'upload-limit')).toBeUndefined();
+      expect(Object.keys(uploadLimit(await draftHead(url, uploadPath, 6))!)).toEqual(['min-size', 'max-size', 'expires']);
+    });
+
+    it('unknown id 404, cancelled 410, both without Tus-Resumable', async () => {
+      const { url } = await boot();
+      const missing = await draftHead(url, '/files/AAAAAAAAAAAAAAAAAAAAAA', 8);
+      expect(missing.status).toBe(404);
+      expectDraft(missing, 8);
+      const { uploadPath } = createdPath(await draftCreate(url, 8), url);
+      expect((await draftDelete(url, uploadPath, 8)).status).toBe(204);
+      const gone = await draftHead(url, uploadPath, 8);
+      expect(gone.status).toBe(410);
+      expectDraft(gone, 8);
+    });
+  });
+
+  describe('append (PATCH)', () => {
+    it('?0 then ?1: 204 with Upload-Offset and Upload-Complete; the completion handler runs once', async () => {
+      const { url, dir, completed } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 6, { complete: false, length: 10 }), url);
+      const first = await draftAppend(url, uploadPath, 6, 0, 'hello');
+      expect(first.status).toBe(204);
+      expectDraft(first, 6);
+      expect(header(first, 'upload-offset')).toBe('5');
+      expect(reportedComplete(first, 6)).toBe(false);
+      const last = await draftAppend(url, uploadPath, 6, 5, 'world', { complete: true });
+      expect(last.status).toBe(204);
+      expect(header(last, 'upload-offset')).toBe('10');
+      expect(reportedComplete(last, 6)).toBe(true);
+      expect((await readData(dir, id)).toString()).toBe('helloworld');
+      expect(completed.map((c) => c.id)).toEqual([id]);
+      // A retried empty ?1 (its answer was lost) gets the same answer, and nothing runs twice.
+      const again = await draftAppend(url, uploadPath, 6, 10, '', { complete: true });
+      expect([again.status, header(again, 'upload-offset'), reportedComplete(again, 6)]).toEqual([204, '10', true]);
+      expect(completed).toHaveLength(1);
+    });
+
+    it.each([
+      ['no Upload-Offset', { 'Upload-Offset': undefined }],
+      ['a malformed Upload-Offset', { 'Upload-Offset': '-1' }],
+      ['no Upload-Complete', { 'Upload-Complete': undefined }],
+      ['a malformed Upload-Complete', { 'Upload-Complete': '1' }],
+    ])('%s → 400, nothing written', async (_name, override) => {
+      const { url, dir } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10 }), url);
+      const headers: Record<string, string> = { 'Upload-Draft-Interop-Version': '8', 'Content-Type': PARTIAL_UPLOAD, 'Upload-Offset': '0', 'Upload-Complete': '?0' };
+      for (const [name, value] of Object.entries(override)) {
+        if (value === undefined) delete headers[name];
+        else headers[name] = value;
+      }
+      const res = await request(url, { method: 'PATCH', path: uploadPath, headers, body: 'hello' });
+      expect(res.status).toBe(400);
+      expectDraft(res, 8);
+      expect((await readData(dir, id)).length).toBe(0);
+    });
+
+    it('from interop 6 the content must be application/partial-upload (415); before, any type is taken', async () => {
+      const { url, dir } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 6, { complete: false, length: 10 }), url);
+      const refused = await draftAppend(url, uploadPath, 6, 0, 'hello', { headers: { 'Content-Type': OCTET } });
+      expect(refused.status).toBe(415);
+      expectDraft(refused, 6);
+      expect((await readData(dir, id)).length).toBe(0);
+      const taken = await draftAppend(url, uploadPath, 5, 0, 'hello', { headers: { 'Content-Type': 'text/plain' } });
+      expect([taken.status, header(taken, 'upload-offset')]).toEqual([204, '5']);
+    });
+
+    it('offset mismatch: 409 mismatching-upload-offset problem with the right Upload-Offset and ?0', async () => {
+      const { url, dir } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10, body: 'abc' }), url);
+      const res = await draftAppend(url, uploadPath, 8, 7, 'hello');
+      const problem = expectProblem(res, 409, PROBLEM.mismatchingOffset);
+      expect(problem).toMatchObject({ 'expected-offset': 3, 'provided-offset': 7 });
+      expect(header(res, 'upload-offset')).toBe('3');
+      expect(reportedComplete(res, 8)).toBe(false);
+      expectDraft(res, 8);
+      expect((await readData(dir, id)).toString()).toBe('abc');
+    });
+
+    it('?1 on a deferred length declares it (chunked, or from Content-Length)', async () => {
+      const { url, completed } = await boot();
+      const a = createdPath(await draftCreate(url, 8, { complete: false }), url);
+      await draftAppend(url, a.uploadPath, 8, 0, 'abc');
+      const chunkedEnd = await draftAppend(url, a.uploadPath, 8, 3, chunked('de', 'f'), { complete: true });
+      expect([chunkedEnd.status, header(chunkedEnd, 'upload-offset'), reportedComplete(chunkedEnd, 8)]).toEqual([204, '6', true]);
+      expect(header(await draftHead(url, a.uploadPath, 8), 'upload-length')).toBe('6');
+      const b = createdPath(await draftCreate(url, 8, { complete: false }), url);
+      const sized = await draftAppend(url, b.uploadPath, 8, 0, 'hello', { complete: true });
+      expect(reportedComplete(sized, 8)).toBe(true);
+      expect(header(await draftHead(url, b.uploadPath, 8), 'upload-length')).toBe('5');
+      expect(completed.map((c) => c.length)).toEqual([6, 5]);
+    });
+
+    it('?1 short of a known length, or content past it: 400 inconsistent-upload-length', async () => {
+      const { url, dir, completed } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10 }), url);
+      // Content-Length known: refused before anything is written.
+      expectProblem(await draftAppend(url, uploadPath, 8, 0, 'hello', { complete: true }), 400, PROBLEM.inconsistentLength);
+      expect((await readData(dir, id)).length).toBe(0);
+      // Chunked: the bytes are kept, the upload is not complete.
+      const short = await draftAppend(url, uploadPath, 8, 0, chunked('hel', 'lo'), { complete: true });
+      expectProblem(short, 400, PROBLEM.inconsistentLength);
+      expect(header(short, 'upload-offset')).toBe('5');
+      expect(reportedComplete(await draftHead(url, uploadPath, 8), 8)).toBe(false);
+      expectProblem(await draftAppend(url, uploadPath, 8, 5, 'world and more'), 400, PROBLEM.inconsistentLength);
+      expect(completed).toEqual([]);
+    });
+
+    it('Upload-Length without Upload-Complete (tus-js-client 4, empty last PATCH of a deferred upload) is accepted', async () => {
+      const { url, completed } = await boot();
+      const { uploadPath } = createdPath(await draftCreate(url, 6, { complete: false, body: 'hello' }), url);
+      const res = await draftAppend(url, uploadPath, 6, 5, '', { complete: null, headers: { 'Upload-Length': '5' } });
+      expect([res.status, reportedComplete(res, 6)]).toEqual([204, true]);
+      expect(completed.map((c) => c.length)).toEqual([5]);
+    });
+  });
+
+  describe('cancellation, OPTIONS, errors, CORS', () => {
+    it('DELETE: 204 without Tus-Resumable, then 410', async () => {
+      const { url, dir } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, body: 'abc' }), url);
+      const res = await draftDelete(url, uploadPath, 8);
+      expect(res.status).toBe(204);
+      expectDraft(res, 8);
+      expect((await draftAppend(url, uploadPath, 8, 3, 'x')).status).toBe(410);
+      expect(await exists(path.join(dir, id))).toBe(false);
+    });
+
+    it('OPTIONS: Upload-Limit and Accept-Patch in draft mode; a v1 OPTIONS advertises neither', async () => {
+      const { url } = await boot();
+      const res = await request(url, { method: 'OPTIONS', path: '/files', headers: { 'Upload-Draft-Interop-Version': '8' } });
+      expect(res.status).toBe(204);
+      expectDraft(res, 8);
+      expect(header(res, 'upload-limit')).toBe(`min-size=0, max-size=${MAX}`);
+      expect(header(res, 'accept-patch')).toBe(PARTIAL_UPLOAD);
+      const unlimited = await boot({ maxSize: undefined });
+      const plain = await request(unlimited.url, { method: 'OPTIONS', path: '/files', headers: { 'Upload-Draft-Interop-Version': '7' } });
+      expect(header(plain, 'upload-limit')).toBe('min-size=0');
+      const v1 = await request(url, { method: 'OPTIONS', path: '/files' });
+      expect(header(v1, 'tus-version')).toBe('1.0.0');
+      expect(header(v1, 'upload-limit')).toBeUndefined();
+      expect(header(v1, 'accept-patch')).toBeUndefined();
+    });
+
+    it('a guard rejection and a 405 of a draft request carry the draft version, not Tus-Resumable', async () => {
+      const dir = await h.tempDir();
+      const { url } = await h.start(adapter, TusModule.forRoot({ directory: dir, guards: [TokenGuard], imports: [RepoModule] }));
+      const denied = await draftCreate(url, 8, { complete: true, body: 'x' });
+      expect(denied.status).toBe(403);
+      expectDraft(denied, 8);
+      const wrong = await request(url, { method: 'PUT', path: '/files', headers: { 'Upload-Draft-Interop-Version': '8', Authorization: 'Bearer secret-token' } });
+      expect(wrong.status).toBe(405);
+      expectDraft(wrong, 8);
+    });
+
+    it('CORS: preflights allow the draft fields, answers expose them', async () => {
+      const { url } = await boot();
+      const origin = 'https://app.example';
+      const preflight = await request(url, {
+        method: 'OPTIONS',
+        path: '/files',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'upload-complete,upload-draft-interop-version' },
+      });
+      expect(headerTokens(preflight, 'access-control-allow-headers')).toEqual(
+        expect.arrayContaining(['upload-complete', 'upload-incomplete', 'upload-draft-interop-version', 'upload-offset', 'upload-length', 'content-disposition']),
+      );
+      const res = await draftCreate(url, 8, { headers: { Origin: origin } });
+      expect(headerTokens(res, 'access-control-expose-headers')).toEqual(
+        expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'upload-complete', 'upload-incomplete', 'upload-limit', 'upload-draft-interop-version']),
+      );
+    });
+  });
+
+  describe('one upload, both protocols', () => {
+    it('created with the draft, finished with tus v1', async () => {
+      const { url, dir, completed } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10, body: 'hello' }), url);
+      const state = await head(url, uploadPath);
+      expect([state.status, header(state, 'upload-offset'), header(state, 'upload-length')]).toEqual([200, '5', '10']);
+      const res = await patch(url, uploadPath, 5, 'world');
+      expect([res.status, header(res, 'upload-offset'), header(res, 'tus-resumable')]).toEqual([204, '10', '1.0.0']);
+      expect((await readData(dir, id)).toString()).toBe('helloworld');
+      expect(completed.map((c) => c.id)).toEqual([id]);
+    });
+
+    it('created with tus v1 (deferred), finished with the draft', async () => {
+      const { url, dir, completed } = await boot();
+      const up = await createUpload(url, { deferred: true, body: 'hello' });
+      const state = await draftHead(url, up.uploadPath, 6);
+      expect([header(state, 'upload-offset'), header(state, 'upload-length'), reportedComplete(state, 6)]).toEqual(['5', undefined, false]);
+      const res = await draftAppend(url, up.uploadPath, 6, 5, 'world', { complete: true });
+      expect([res.status, reportedComplete(res, 6)]).toEqual([204, true]);
+      const done = await head(url, up.uploadPath, TUS);
+      expect([header(done, 'upload-offset'), header(done, 'upload-length')]).toEqual(['10', '10']);
+      expect((await readData(dir, up.id)).toString()).toBe('helloworld');
+      expect(completed.map((c) => c.length)).toEqual([10]);
+    });
+
+    it('a draft append still running is interrupted by a newer tus v1 PATCH (newest request wins)', async () => {
+      const { url, dir } = await boot();
+      const data = pattern(200 * 1024, 9);
+      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: data.length }), url);
+      const older = openRequest(url, {
+        method: 'PATCH',
+        path: uploadPath,
+        headers: { 'Upload-Draft-Interop-Version': '8', 'Content-Type': PARTIAL_UPLOAD, 'Upload-Offset': '0', 'Upload-Complete': '?1', 'Content-Length': String(data.length) },
+      });
+      h.defer(() => older.abort());
+      await older.write(data.subarray(0, 50 * 1024));
+      for (let i = 0; i < 50 && Number(header(await head(url, uploadPath), 'upload-offset')) < 50 * 1024; i++) await sleep(20);
+      const newer = await patch(url, uploadPath, 50 * 1024, data.subarray(50 * 1024));
+      const old = await older.response;
+      expect(old.status).toBe(204);
+      expect(reportedComplete(old, 8)).toBe(false);
+      expectDraft(old, 8);
+      expect([newer.status, header(newer, 'upload-offset')]).toEqual([204, String(data.length)]);
+      expect((await readData(dir, id)).equals(data)).toBe(true);
+    });
+  });
+});
