@@ -1,6 +1,6 @@
 // The IETF draft "Resumable Uploads for HTTP" on the tus endpoint, on both adapters: which requests are
-// draft ones, creation (with its 104), offset retrieval, append, cancellation, OPTIONS, errors, CORS,
-// and uploads continued across the two protocols.
+// draft ones, creation (with its 104), offset retrieval, append, cancellation, OPTIONS, errors and CORS.
+// Uploads across both protocols and tus-js-client's draft modes: ietf-draft-clients.e2e.spec.ts.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TusModule } from '../../src/index.js';
@@ -20,7 +20,7 @@ import {
   reportedComplete,
   uploadLimit,
 } from '../support/draft.js';
-import { OCTET, TUS, b64, createUpload, exists, expectError, head, listDir, patch, pattern, readData, sleep, uploadIds } from '../support/tus.js';
+import { OCTET, b64, createUpload, exists, expectError, head, listDir, pattern, readData, sleep, uploadIds } from '../support/tus.js';
 
 const MAX = 1024 * 1024;
 const DAY = 86_400;
@@ -439,53 +439,6 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
       expect(headerTokens(res, 'access-control-expose-headers')).toEqual(
         expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'upload-complete', 'upload-incomplete', 'upload-limit', 'upload-draft-interop-version']),
       );
-    });
-  });
-
-  describe('one upload, both protocols', () => {
-    it('created with the draft, finished with tus v1', async () => {
-      const { url, dir, completed } = await boot();
-      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10, body: 'hello' }), url);
-      const state = await head(url, uploadPath);
-      expect([state.status, header(state, 'upload-offset'), header(state, 'upload-length')]).toEqual([200, '5', '10']);
-      const res = await patch(url, uploadPath, 5, 'world');
-      expect([res.status, header(res, 'upload-offset'), header(res, 'tus-resumable')]).toEqual([204, '10', '1.0.0']);
-      expect((await readData(dir, id)).toString()).toBe('helloworld');
-      expect(completed.map((c) => c.id)).toEqual([id]);
-    });
-
-    it('created with tus v1 (deferred), finished with the draft', async () => {
-      const { url, dir, completed } = await boot();
-      const up = await createUpload(url, { deferred: true, body: 'hello' });
-      const state = await draftHead(url, up.uploadPath, 6);
-      expect([header(state, 'upload-offset'), header(state, 'upload-length'), reportedComplete(state, 6)]).toEqual(['5', undefined, false]);
-      const res = await draftAppend(url, up.uploadPath, 6, 5, 'world', { complete: true });
-      expect([res.status, reportedComplete(res, 6)]).toEqual([204, true]);
-      const done = await head(url, up.uploadPath, TUS);
-      expect([header(done, 'upload-offset'), header(done, 'upload-length')]).toEqual(['10', '10']);
-      expect((await readData(dir, up.id)).toString()).toBe('helloworld');
-      expect(completed.map((c) => c.length)).toEqual([10]);
-    });
-
-    it('a draft append still running is interrupted by a newer tus v1 PATCH (newest request wins)', async () => {
-      const { url, dir } = await boot();
-      const data = pattern(200 * 1024, 9);
-      const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: data.length }), url);
-      const older = openRequest(url, {
-        method: 'PATCH',
-        path: uploadPath,
-        headers: { 'Upload-Draft-Interop-Version': '8', 'Content-Type': PARTIAL_UPLOAD, 'Upload-Offset': '0', 'Upload-Complete': '?1', 'Content-Length': String(data.length) },
-      });
-      h.defer(() => older.abort());
-      await older.write(data.subarray(0, 50 * 1024));
-      for (let i = 0; i < 50 && Number(header(await head(url, uploadPath), 'upload-offset')) < 50 * 1024; i++) await sleep(20);
-      const newer = await patch(url, uploadPath, 50 * 1024, data.subarray(50 * 1024));
-      const old = await older.response;
-      expect(old.status).toBe(204);
-      expect(reportedComplete(old, 8)).toBe(false);
-      expectDraft(old, 8);
-      expect([newer.status, header(newer, 'upload-offset')]).toEqual([204, String(data.length)]);
-      expect((await readData(dir, id)).equals(data)).toBe(true);
     });
   });
 });
