@@ -190,16 +190,16 @@ export class UploadOperations {
       }
       const max = await this.maxSize(req.context);
       const wasComplete = isComplete(upload);
-      if (spec.length !== undefined && spec.length !== upload.length) {
-        upload = await this.declareLength(upload, spec.length, max);
-      }
       const declaredBody = contentLength(req);
-      if (spec.completes && declaredBody !== undefined) {
-        // A finishing request with a Content-Length says how long the upload is (the draft's rule).
-        const end = spec.offset + declaredBody;
-        if (upload.length === undefined) upload = await this.declareLength(upload, end, max);
-        else if (end !== upload.length) throw inconsistentLength(`this request ends the upload at ${end} bytes, but its length is ${upload.length}`);
+      // A finishing request with a Content-Length says where the upload ends (the draft's rule); every
+      // indication must agree before anything is recorded.
+      const endsAt = spec.completes && declaredBody !== undefined ? spec.offset + declaredBody : undefined;
+      const known = spec.length ?? upload.length;
+      if (endsAt !== undefined && known !== undefined && endsAt !== known) {
+        throw inconsistentLength(`this request ends the upload at ${endsAt} bytes, but its length is ${known}`);
       }
+      const length = spec.length ?? endsAt;
+      if (length !== undefined && length !== upload.length) upload = await this.declareLength(upload, length, max);
       if (upload.length !== undefined && declaredBody !== undefined && spec.offset + declaredBody > upload.length) {
         throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) goes past Upload-Length (${upload.length}) from offset ${spec.offset}`);
       }

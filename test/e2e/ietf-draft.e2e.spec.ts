@@ -362,6 +362,15 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
       expect(completed.map((c) => c.length)).toEqual([6, 5]);
     });
 
+    it('Upload-Length disagreeing with a finishing Content-Length: 400, and no length is recorded', async () => {
+      const { url } = await boot();
+      const { uploadPath } = createdPath(await draftCreate(url, 8, { complete: false }), url);
+      const res = await draftAppend(url, uploadPath, 8, 0, 'hello', { complete: true, headers: { 'Upload-Length': '10' } });
+      expectProblem(res, 400, PROBLEM.inconsistentLength);
+      const state = await draftHead(url, uploadPath, 8);
+      expect([header(state, 'upload-offset'), header(state, 'upload-length')]).toEqual(['0', undefined]);
+    });
+
     it('?1 short of a known length, or content past it: 400 inconsistent-upload-length', async () => {
       const { url, dir, completed } = await boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10 }), url);
