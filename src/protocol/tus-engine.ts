@@ -1,3 +1,4 @@
+import type { StoredUpload } from '../storage/upload-store.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
 import { checkDownloadsEnabled } from './download.js';
@@ -12,7 +13,6 @@ import { badRequest, methodNotAllowed, unsupportedMediaType } from './tus-error.
 import type { TusRequest, TusResponse } from './tus-request.js';
 import { metadataFromHeader, type MetadataLimits, type UploadMetadata } from './upload-metadata.js';
 import { UploadOperations } from './upload-operations.js';
-import type { StoredUpload } from '../storage/upload-store.js';
 import type { UploadRecord } from './upload-record.js';
 
 export type { TusEngineConfig } from './engine-config.js';
