@@ -1,16 +1,28 @@
 export { TusModule } from './tus.module.js';
 export { TusService } from './tus.service.js';
-export { PRE_CREATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
-export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, TusOptionsFactory, MaxSizeResolver } from './tus-options.js';
-export type { PreCreateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
-export type { PreCreateContext, UploadCompleteContext, UploadRecord } from './protocol/upload-record.js';
+export { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+export { InjectTusService, getTusServiceToken } from './decorators/inject-tus-service.decorator.js';
+export type { TusEvent } from './protocol/tus-events.js';
+export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, TusOptionsFactory, MaxSizeResolver, PrincipalResolver } from './tus-options.js';
+export type { PreCreateHandler, PreTerminateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
+export type { HandlerContext, PreCreateContext, PreCreateResult, UploadCompleteContext, UploadRecord } from './protocol/upload-record.js';
 export { TusError } from './protocol/tus-error.js';
 export { FileStore, type FileStoreOptions } from './storage/file-store.js';
+export {
+  TusDataStoreAdapter,
+  type TusDataStoreAdapterOptions,
+  type TusDataStoreLike,
+  type KvStoreLike,
+  type SideRecord,
+} from './storage/tus-datastore-adapter.js';
 export {
   StorageFullError,
   UploadExistsError,
   type GoneReason,
   type NewUpload,
+  type PendingCompletion,
+  type StoreCapabilities,
+  type ByteSpan,
   type StoreEntry,
   type StoredUpload,
   type UploadLookup,

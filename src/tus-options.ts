@@ -2,6 +2,7 @@ import type { CanActivate, DynamicModule, ForwardReference, Type } from '@nestjs
 import {
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -15,7 +16,7 @@ import {
 import { isTrustProxyEntry } from './http/trusted-proxies.js';
 import type { Locker } from './locking/locker.js';
 import type { UploadStore } from './storage/upload-store.js';
-import type { PreCreateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
+import type { PreCreateHandler, PreTerminateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
 
 /** Resolves the largest accepted upload for a request (e.g. per user plan). */
 export type MaxSizeResolver = (request: any) => number | undefined | Promise<number | undefined>;
@@ -78,7 +79,30 @@ export interface TusModuleOptions {
   download?: boolean;
   /** Serve incomplete uploads too (the bytes received so far); otherwise 404 until complete. Default false. */
   downloadIncomplete?: boolean;
+  /**
+   * Per-upload ownership: who is asking, e.g. `(req) => req.user?.id`. Each upload records its creator
+   * (or the owner a PreCreateHandler returns); anyone else then gets 404 on every method. Default: off.
+   */
+  principal?: PrincipalResolver;
+  /**
+   * A class with class-validator decorators the decoded `Upload-Metadata` must satisfy on creation;
+   * failures answer 400 listing the problems. E.g. `class UploadMeta { @IsString() filename!: string }`.
+   */
+  metadata?: Type<object>;
+  /** ms between two progress events of one upload on `TusService.events$`. Default 1000. */
+  progressInterval?: number;
+  /**
+   * `'inline'` (default): the UploadCompleteHandler is awaited before the last PATCH is answered, and
+   * its HttpException becomes the answer. `'background'`: the PATCH is answered at once and the handler
+   * runs behind it. Either way it runs at least once: a crash or a failure runs it again.
+   */
+  completion?: 'inline' | 'background';
+  /** ms before a failed completion handler runs again (doubling per failure, up to 1 h). Default 5000. */
+  completionRetryDelay?: number;
 }
+
+/** Who is asking, from the framework request (after guards ran). */
+export type PrincipalResolver = (request: any) => string | undefined | Promise<string | undefined>;
 
 /** A class for `forRootAsync({ useClass })` / `useExisting`: Nest builds it and asks it for the options. */
 export interface TusOptionsFactory {
@@ -95,6 +119,13 @@ export interface TusModuleExtras {
   preCreateHandler?: Type<PreCreateHandler>;
   /** Class implementing {@link UploadCompleteHandler}. */
   uploadCompleteHandler?: Type<UploadCompleteHandler>;
+  /** Class implementing {@link PreTerminateHandler}: may refuse a DELETE. */
+  preTerminateHandler?: Type<PreTerminateHandler>;
+  /**
+   * Name of this registration, for several endpoints in one app: inject its service with
+   * `@InjectTusService(name)` (token `getTusServiceToken(name)`).
+   */
+  name?: string;
   /** Modules whose providers the handlers and guards inject (for `forRoot`; `forRootAsync` has its own). */
   imports?: Array<Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference>;
   /** Make `TusService` injectable everywhere. Default false. */
@@ -102,8 +133,9 @@ export interface TusModuleExtras {
 }
 
 /** Options after defaults, as the service uses them. */
-export type ResolvedTusOptions = Required<Omit<TusModuleOptions, 'store' | 'locker' | 'maxSize' | 'cors'>> &
-  Pick<TusModuleOptions, 'store' | 'locker' | 'maxSize'> & { cors: Required<TusCorsOptions> | false };
+type Unset = 'store' | 'locker' | 'maxSize' | 'cors' | 'principal' | 'metadata';
+export type ResolvedTusOptions = Required<Omit<TusModuleOptions, Unset>> &
+  Pick<TusModuleOptions, Exclude<Unset, 'cors'>> & { cors: Required<TusCorsOptions> | false };
 
 const DEFAULTS = {
   directory: './uploads',
@@ -118,6 +150,9 @@ const DEFAULTS = {
   idleTimeout: 60_000,
   lockTimeout: 10_000,
   disableRequestTimeout: true,
+  progressInterval: 1000,
+  completion: 'inline' as const,
+  completionRetryDelay: 5000,
   download: true,
   downloadIncomplete: false,
 };
@@ -200,6 +235,13 @@ class OptionsSchema implements Omit<TusModuleOptions, 'cors'> {
   @IsOptional() @IsBoolean() disableRequestTimeout?: boolean;
   @IsOptional() @IsBoolean() download?: boolean;
   @IsOptional() @IsBoolean() downloadIncomplete?: boolean;
+  @IsOptional() @ValidateBy({ name: 'isFunction', validator: { validate: (v) => typeof v === 'function', defaultMessage: () => 'principal must be a function of the request' } })
+  principal?: PrincipalResolver;
+  @IsOptional() @ValidateBy({ name: 'isClass', validator: { validate: (v) => typeof v === 'function', defaultMessage: () => 'metadata must be a class with class-validator decorators' } })
+  metadata?: Type<object>;
+  @IsOptional() @apply(IsNonNegativeInt()) progressInterval?: number;
+  @IsOptional() @IsIn(['inline', 'background']) completion?: 'inline' | 'background';
+  @IsOptional() @IsInt() @Min(1) completionRetryDelay?: number;
 }
 
 /**

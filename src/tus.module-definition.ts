@@ -2,7 +2,8 @@ import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { FastifyBodyRegistrar } from './http/fastify-body.registrar.js';
 import { createTusController } from './http/tus-controller.factory.js';
 import { TusExceptionFilter } from './http/tus-exception.filter.js';
-import { PRE_CREATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+import { getTusServiceToken } from './decorators/inject-tus-service.decorator.js';
+import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
 import type { TusModuleExtras, TusModuleOptions } from './tus-options.js';
 import { TusService } from './tus.service.js';
 
@@ -11,6 +12,8 @@ const EXTRAS_DEFAULTS: TusModuleExtras = {
   guards: [],
   preCreateHandler: undefined,
   uploadCompleteHandler: undefined,
+  preTerminateHandler: undefined,
+  name: undefined,
   imports: [],
   isGlobal: false,
 };
@@ -29,13 +32,18 @@ export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new
     if (extras.uploadCompleteHandler) {
       handlers.push(extras.uploadCompleteHandler, { provide: UPLOAD_COMPLETE_HANDLER, useExisting: extras.uploadCompleteHandler });
     }
+    if (extras.preTerminateHandler) {
+      handlers.push(extras.preTerminateHandler, { provide: PRE_TERMINATE_HANDLER, useExisting: extras.preTerminateHandler });
+    }
+    // A named registration is injectable by its name too, so several endpoints can live side by side.
+    const named: Provider[] = extras.name ? [{ provide: getTusServiceToken(extras.name), useExisting: TusService }] : [];
     return {
       ...definition,
       global: extras.isGlobal,
       imports: [...(definition.imports ?? []), ...(extras.imports ?? [])],
       controllers: [createTusController(extras.path ?? 'files', extras.guards ?? [])],
-      providers: [...(definition.providers ?? []), ...handlers, TusService, TusExceptionFilter, FastifyBodyRegistrar],
-      exports: [TusService],
+      providers: [...(definition.providers ?? []), ...handlers, TusService, ...named, TusExceptionFilter, FastifyBodyRegistrar],
+      exports: [TusService, ...named.map((p) => (p as { provide: string }).provide)],
     };
   })
   .build();

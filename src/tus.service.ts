@@ -10,13 +10,17 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { TusHttpHandler } from './http/tus-http-handler.js';
-import type { PreCreateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
+import { Subject, type Observable } from 'rxjs';
+import type { Readable } from 'node:stream';
+import type { PreCreateHandler, PreTerminateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
+import { validateMetadata } from './metadata-validation.js';
+import type { TusEvent } from './protocol/tus-events.js';
 import { MemoryLocker } from './locking/memory-locker.js';
 import { TusEngine } from './protocol/tus-engine.js';
 import type { UploadRecord } from './protocol/upload-record.js';
 import { FileStore } from './storage/file-store.js';
-import type { UploadStore } from './storage/upload-store.js';
-import { PRE_CREATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+import type { ByteSpan, UploadStore } from './storage/upload-store.js';
+import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
 import { resolveTusOptions, type ResolvedTusOptions, type TusModuleOptions } from './tus-options.js';
 
 const NODE_DEFAULT_REQUEST_TIMEOUT = 300_000;
@@ -36,23 +40,37 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
   readonly http: TusHttpHandler;
   private readonly logger = new Logger('TusModule');
   private cleanupTimer: NodeJS.Timeout | undefined;
+  private completionTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * What happens to this endpoint's uploads: created, progress (throttled), completed, terminated,
+   * expired, failed. Delivered asynchronously: subscribers never hold an upload back. A subscriber
+   * that throws is reported by rxjs like any unhandled error, so catch in your handlers.
+   */
+  readonly events$: Observable<TusEvent>;
+  private readonly events = new Subject<TusEvent>();
 
   constructor(
     @Inject(TUS_MODULE_OPTIONS) options: TusModuleOptions,
     @Optional() @Inject(PRE_CREATE_HANDLER) preCreate?: PreCreateHandler,
     @Optional() @Inject(UPLOAD_COMPLETE_HANDLER) uploadComplete?: UploadCompleteHandler,
+    @Optional() @Inject(PRE_TERMINATE_HANDLER) preTerminate?: PreTerminateHandler,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.options = resolveTusOptions(options);
+    this.events$ = this.events.asObservable();
     const o = this.options;
     this.store = o.store ?? new FileStore({ directory: o.directory, fsync: o.fsync });
-    const maxSize = o.maxSize;
+    const { maxSize, principal, metadata } = o;
     this.engine = new TusEngine({
       store: this.store,
       locker: o.locker ?? new MemoryLocker(),
       hooks: {
         preCreate: preCreate && ((context) => preCreate.onPreCreate(context)),
         uploadComplete: uploadComplete && ((upload, context) => uploadComplete.onUploadComplete(upload, context)),
+        preTerminate: preTerminate && ((upload, context) => preTerminate.onPreTerminate(upload, context)),
+        validateMetadata: metadata && ((values) => validateMetadata(metadata, values)),
+        principal: principal && (async (request) => principal(request)),
       },
       maxSize: async (request) => (typeof maxSize === 'function' ? await maxSize(request) : maxSize),
       maxMetadataSize: o.maxMetadataSize,
@@ -63,6 +81,9 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       idleTimeout: o.idleTimeout,
       lockTimeout: o.lockTimeout,
       download: { enabled: o.download, incomplete: o.downloadIncomplete },
+      emit: (event) => setImmediate(() => this.events.next(event)),
+      progressInterval: o.progressInterval,
+      completion: { background: o.completion === 'background', retryDelay: o.completionRetryDelay },
     });
     this.http = new TusHttpHandler(this.engine, o);
   }
@@ -70,6 +91,21 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
   /** An upload's record, or undefined when it does not exist, was terminated or has expired. */
   getUpload(id: string): Promise<UploadRecord | undefined> {
     return this.engine.getUpload(id);
+  }
+
+  /** The stored bytes of an upload (optionally an inclusive byte range), or undefined when it does not exist. */
+  read(id: string, range?: ByteSpan): Promise<Readable | undefined> {
+    return this.engine.readUpload(id, range);
+  }
+
+  /** Removes an upload as a DELETE would (a running PATCH is stopped first). False when there was none. */
+  terminate(id: string): Promise<boolean> {
+    return this.engine.terminateUpload(id);
+  }
+
+  /** Every live upload of this endpoint, for admin pages and cleanup jobs. */
+  list(): AsyncIterable<UploadRecord> {
+    return this.engine.listUploads();
   }
 
   /**
@@ -94,6 +130,11 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
   }
 
   onApplicationBootstrap(): void {
+    // Completion handlers owed from before a crash run once the whole application is up (the
+    // handlers' own dependencies included), then failed ones on their backoff schedule.
+    void this.runCompletions();
+    this.completionTimer = setInterval(() => void this.runCompletions(), this.options.completionRetryDelay);
+    this.completionTimer.unref();
     if (!this.options.disableRequestTimeout) return;
     const server = this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined;
     // Only Node's default is changed; a value the application chose is left alone.
@@ -102,6 +143,16 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
 
   onModuleDestroy(): void {
     clearInterval(this.cleanupTimer);
+    clearInterval(this.completionTimer);
+    this.events.complete();
+  }
+
+  private async runCompletions(): Promise<void> {
+    try {
+      await this.engine.resumeCompletions();
+    } catch (error) {
+      this.logger.error(`completion retry failed: ${(error as Error).message}`);
+    }
   }
 
   private async runCleanup(): Promise<void> {

@@ -1,12 +1,15 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
-import type { PreCreateContext, PreCreateHandler } from '../../src/index.js';
+import { Injectable } from '@nestjs/common';
+import type { PreCreateContext, PreCreateHandler, PreCreateResult } from '../../src/index.js';
+import type { AuthenticatedRequest } from './token.guard.js';
 
-/** Refuses uploads without a file name before anything is stored. */
+/**
+ * Runs before anything is stored (the metadata DTO has been checked already): keeps each user's
+ * files in a folder of their own and remembers, server-side, where the upload came from.
+ */
 @Injectable()
 export class CheckMetadataHandler implements PreCreateHandler {
-  onPreCreate({ metadata }: PreCreateContext): void {
-    if (!metadata.filename) {
-      throw new BadRequestException('metadata "filename" is required (tus-js-client: metadata: { filename })');
-    }
+  onPreCreate({ request }: PreCreateContext<AuthenticatedRequest>): PreCreateResult {
+    const user = request.user.id;
+    return { folder: `users/${user}`, serverMetadata: { userAgent: String(request.headers['user-agent'] ?? '') } };
   }
 }

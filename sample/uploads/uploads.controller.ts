@@ -1,13 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
-import { UploadRepository, type StoredFile } from './upload.repository.js';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { UploadEntity } from './upload.entity.js';
 
-/** Lists what the completion handler recorded: GET /uploads. */
+/** GET /uploads: what the completion handler saved. */
 @Controller('uploads')
 export class UploadsController {
-  constructor(private readonly repository: UploadRepository) {}
+  constructor(@InjectRepository(UploadEntity) private readonly uploads: Repository<UploadEntity>) {}
 
   @Get()
-  list(): StoredFile[] {
-    return this.repository.all();
+  list(): Promise<UploadEntity[]> {
+    return this.uploads.find({ order: { completedAt: 'ASC' } });
   }
 }

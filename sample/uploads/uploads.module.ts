@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
-import { UploadRepository } from './upload.repository.js';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UploadEntity } from './upload.entity.js';
 
-@Module({ providers: [UploadRepository], exports: [UploadRepository] })
+/** The repository of finished uploads; the tus handlers get it injected through `imports`. */
+@Module({ imports: [TypeOrmModule.forFeature([UploadEntity])], exports: [TypeOrmModule] })
 export class UploadsModule {}

@@ -10,6 +10,13 @@ export interface FrameworkRequest {
   raw?: IncomingMessage;
   originalUrl?: string;
   url?: string;
+  params?: Record<string, string>;
+}
+
+/** Route parameters of the endpoint path (e.g. `users/:username/files`), without the upload id. */
+export function routeParams(req: FrameworkRequest): Record<string, string> {
+  const { id: _id, ...rest } = req.params ?? {};
+  return rest;
 }
 
 export interface FrameworkReply {

@@ -1,4 +1,4 @@
-import type { PreCreateContext, UploadCompleteContext, UploadRecord } from '../protocol/upload-record.js';
+import type { HandlerContext, PreCreateContext, PreCreateResult, UploadCompleteContext, UploadRecord } from '../protocol/upload-record.js';
 
 /**
  * Runs before an upload is created. Throw any Nest `HttpException` to refuse it: its status and
@@ -6,7 +6,8 @@ import type { PreCreateContext, UploadCompleteContext, UploadRecord } from '../p
  * its constructor may inject repositories from the modules given in `imports`.
  */
 export interface PreCreateHandler {
-  onPreCreate(context: PreCreateContext): Promise<void> | void;
+  /** Return nothing to create the upload as asked, or decide its id, owner and server metadata. */
+  onPreCreate(context: PreCreateContext): Promise<PreCreateResult | void> | PreCreateResult | void;
 }
 
 /**
@@ -15,4 +16,9 @@ export interface PreCreateHandler {
  */
 export interface UploadCompleteHandler {
   onUploadComplete(upload: UploadRecord, context: UploadCompleteContext): Promise<void> | void;
+}
+
+/** Runs before a DELETE removes an upload; throw an `HttpException` to refuse it. */
+export interface PreTerminateHandler {
+  onPreTerminate(upload: UploadRecord, context: HandlerContext): Promise<void> | void;
 }

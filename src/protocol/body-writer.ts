@@ -4,6 +4,8 @@ import { ChecksumVerifier, type ChecksumClaim } from './checksum.js';
 import { isComplete } from './expiry-policy.js';
 import { TusError, withHeaders } from './tus-error.js';
 import type { TusRequest } from './tus-request.js';
+import type { EmitEvent } from './tus-events.js';
+import { toUploadRecord } from './upload-record.js';
 
 /** How a body write ended: the upload as it now is, and what to answer when it fell short. */
 export interface WriteResult {
@@ -25,19 +27,51 @@ export class BodyWriter {
     private readonly store: UploadStore,
     private readonly idleTimeout: number,
     /** Called when this write stored the upload's last byte. */
-    private readonly onComplete: (upload: StoredUpload, context: unknown) => Promise<void>,
+    private readonly onComplete: (upload: StoredUpload, req: TusRequest) => Promise<void>,
+    private readonly emit: EmitEvent,
+    private readonly progressInterval: number,
   ) {}
 
-  /**
-   * Streams the body into the store; the result says how far it got and what to answer if it fell
-   * short. `refused` marks a checksummed chunk that was discarded (nothing of it is stored).
-   */
+  /** The batches on their way to the store, reporting progress once a batch is written (throttled). */
+  private async *reporting(source: AsyncIterable<Buffer[]>, upload: StoredUpload, reported: { offset: number }): AsyncIterable<Buffer[]> {
+    let offset = upload.offset;
+    let last = Date.now();
+    for await (const batch of source) {
+      yield batch; // resumes when the store asks for the next batch: this one is written
+      for (const buffer of batch) offset += buffer.length;
+      const now = Date.now();
+      if (now - last >= this.progressInterval) {
+        last = now;
+        reported.offset = offset;
+        this.emit({ type: 'progress', upload: toUploadRecord({ ...upload, offset, updatedAt: now }) });
+      }
+    }
+  }
+
+  /** Writes the body, then tells subscribers where it got and, if it fell short, why. */
   async write(
     req: TusRequest,
     upload: StoredUpload,
     max: number | undefined,
     signal: AbortSignal,
     checksum: ChecksumClaim | undefined,
+  ): Promise<WriteResult> {
+    const result = await this.writeBody(req, upload, max, signal, checksum, { offset: upload.offset });
+    if (result.failure) this.emit({ type: 'failed', id: upload.id, status: result.failure.status, reason: result.failure.message });
+    return result;
+  }
+
+  /**
+   * Streams the body into the store; the result says how far it got and what to answer if it fell
+   * short. `refused` marks a checksummed chunk that was discarded (nothing of it is stored).
+   */
+  private async writeBody(
+    req: TusRequest,
+    upload: StoredUpload,
+    max: number | undefined,
+    signal: AbortSignal,
+    checksum: ChecksumClaim | undefined,
+    reported: { offset: number },
   ): Promise<WriteResult> {
     const capacity = upload.length ?? max ?? Number.MAX_SAFE_INTEGER;
     const reader = new BodyReader(req.body, {
@@ -46,12 +80,14 @@ export class BodyWriter {
       signal,
     });
     const verifier = checksum && new ChecksumVerifier(checksum);
+    // A checksummed chunk does not count until verified: no progress for it before the verdict.
+    const source = verifier ? verifier.tap(reader) : this.reporting(reader, upload, reported);
     let offset: number;
     try {
       offset = await this.store.append(
         upload.id,
         upload.offset,
-        verifier ? verifier.tap(reader) : reader,
+        source,
         verifier && { verify: () => verifier.verify(reader.end === 'complete', trailersOf(req)) },
       );
     } catch (error) {
@@ -61,7 +97,9 @@ export class BodyWriter {
       throw error;
     }
     const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
-    if (!isComplete(upload) && isComplete(written)) await this.onComplete(written, req.context);
+    // The request's last word on progress (unless the throttled reports said it), before completion.
+    if (offset !== reported.offset) this.emit({ type: 'progress', upload: toUploadRecord(written) });
+    if (!isComplete(upload) && isComplete(written)) await this.onComplete(written, req);
     const stored = { 'Upload-Offset': String(offset) };
     const wholeBody = reader.end === 'complete';
     if (verifier?.failure) return { upload: written, wholeBody, failure: withHeaders(verifier.failure, stored), refused: true };

@@ -68,11 +68,14 @@ export class FinalAssembler {
   ) {}
 
   /** The parts of a final about to be created: they must exist and be partial uploads. */
-  async loadParts(ids: string[], urls: string[]): Promise<StoredUpload[]> {
+  async loadParts(ids: string[], urls: string[], visible: (part: StoredUpload) => boolean): Promise<StoredUpload[]> {
     const parts: StoredUpload[] = [];
     for (const [i, id] of ids.entries()) {
       const found = await this.store.lookup(id);
-      if (found.state === 'missing') throw badRequest('ERR_INVALID_CONCAT', `partial upload ${urls[i]} does not exist`);
+      // Another principal's partial is reported exactly like one that does not exist.
+      if (found.state === 'missing' || (found.state === 'active' && !visible(found.upload))) {
+        throw badRequest('ERR_INVALID_CONCAT', `partial upload ${urls[i]} does not exist`);
+      }
       if (found.state === 'gone') throw badRequest('ERR_INVALID_CONCAT', `partial upload ${urls[i]} was ${found.reason}`);
       if (found.upload.concat?.kind !== 'partial') {
         throw badRequest('ERR_INVALID_CONCAT', `${urls[i]} is not a partial upload; create parts with Upload-Concat: partial`);

@@ -1,6 +1,8 @@
 import type { Locker } from '../locking/locker.js';
 import type { UploadStore } from '../storage/upload-store.js';
+import type { CompletionSettings } from './completion-runner.js';
 import type { DownloadPolicy } from './download.js';
+import type { EmitEvent } from './tus-events.js';
 import type { EngineHooks } from './upload-record.js';
 
 /** What the protocol engine is built from: the store, the locker, user hooks and the limits. */
@@ -18,6 +20,11 @@ export interface TusEngineConfig {
   tombstoneRetention: number;
   idleTimeout: number;
   lockTimeout: number;
+  /** Where upload events go (`TusService.events$`); must not throw or block. */
+  emit: EmitEvent;
+  /** ms between two progress events of one upload. */
+  progressInterval: number;
+  completion: CompletionSettings;
   /** GET on an upload URL: served at all, and for incomplete uploads too? */
   download: DownloadPolicy;
 }

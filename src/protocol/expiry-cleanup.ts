@@ -13,6 +13,7 @@ export async function removeExpired(
   expiry: ExpiryPolicy,
   tombstoneRetention: number,
   now: number,
+  onExpired: (id: string) => void,
 ): Promise<number> {
   let removed = 0;
   for await (const entry of store.list()) {
@@ -28,6 +29,7 @@ export async function removeExpired(
       const current = await store.lookup(id);
       if (current.state === 'active' && expiry.isExpired(current.upload, now)) {
         await store.remove(id, 'expired');
+        onExpired(id);
         removed++;
       }
     } finally {

@@ -1,4 +1,5 @@
-import type { StoredUpload } from '../storage/upload-store.js';
+import type { Readable } from 'node:stream';
+import type { ByteSpan, StoredUpload } from '../storage/upload-store.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
 import { checkDownloadsEnabled } from './download.js';
@@ -167,9 +168,29 @@ export class TusEngine {
     return this.operations.getUpload(id);
   }
 
+  /** Programmatic access (TusService): the stored bytes of an upload, or undefined when it does not exist. */
+  readUpload(id: string, range?: ByteSpan): Promise<Readable | undefined> {
+    return this.operations.readUpload(id, range);
+  }
+
+  /** Programmatic termination: interrupts a running PATCH like a DELETE would. False when nothing was there. */
+  terminateUpload(id: string): Promise<boolean> {
+    return this.operations.terminateUpload(id);
+  }
+
+  /** Every live upload (not terminated or expired), in no particular order. */
+  listUploads(): AsyncIterable<UploadRecord> {
+    return this.operations.listUploads();
+  }
+
   /** Removes expired uploads and forgets old tombstones; resolves with the number of uploads removed. */
   cleanup(now = Date.now()): Promise<number> {
     return this.operations.cleanup(now);
+  }
+
+  /** Runs the completion handlers still owed (after a crash, or failed runs due for a retry). */
+  resumeCompletions(now = Date.now()): Promise<number> {
+    return this.operations.resumeCompletions(now);
   }
 
   private metadataOf(req: TusRequest): { rawMetadata?: string; metadata: UploadMetadata } {

@@ -14,6 +14,8 @@ export interface TusRequest {
   collectionUrl: string;
   /** The framework's request object, handed to user handlers (guards may have set `user` on it). */
   context: unknown;
+  /** Route parameters of the endpoint path other than the upload id (e.g. `username`). */
+  params: Record<string, string>;
   /**
    * Sends an interim (1xx) answer ahead of the final one; false when the connection cannot carry it
    * (see the http layer). Absent where there is no connection to write to.

@@ -1,16 +1,19 @@
-import { LockTimeoutError, type Lock } from '../locking/locker.js';
-import { isValidUploadId, newUploadId } from '../storage/upload-id.js';
-import { StorageFullError, type StoredUpload } from '../storage/upload-store.js';
+import type { Readable } from 'node:stream';
+import { isValidUploadId } from '../storage/upload-id.js';
+import type { ByteSpan, StoredUpload } from '../storage/upload-store.js';
 import { BodyWriter } from './body-writer.js';
 import type { ChecksumClaim } from './checksum.js';
+import { CompletionRunner } from './completion-runner.js';
 import { FinalAssembler, finalNotWritable, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { serveDownload } from './download.js';
 import type { TusEngineConfig } from './engine-config.js';
 import { removeExpired } from './expiry-cleanup.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
 import { contentLength, hasBody } from './request-body.js';
+import { createStored, withUploadLock } from './store-calls.js';
 import { TusError, badRequest, gone, notFound, withHeaders } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
+import { UploadAdmission } from './upload-admission.js';
 import type { UploadMetadata } from './upload-metadata.js';
 import { toUploadRecord, type UploadRecord } from './upload-record.js';
 
@@ -50,20 +53,31 @@ export interface UploadState {
 
 /**
  * The upload operations both protocols share: creation, offset retrieval, append, termination and
- * download, with their limits, locks (a newer request interrupts an older one), expiry and completion
- * hooks. Front ends translate their headers into these calls and the results back into answers, so an
- * upload started with one protocol can be continued with the other. Every check that can refuse a
- * request runs before anything is stored.
+ * download, with their limits, locks (a newer request interrupts an older one), expiry, ownership,
+ * the user's handlers (metadata rules, pre-create decisions, pre-terminate, durable completion) and
+ * events. Front ends translate their headers into these calls and the results back into answers, so
+ * an upload started with one protocol can be continued with the other, and both get the same
+ * extension points. Every check that can refuse a request runs before anything is stored.
  */
 export class UploadOperations {
   readonly expiry: ExpiryPolicy;
   readonly finals: FinalAssembler;
   private readonly writer: BodyWriter;
+  private readonly completions: CompletionRunner;
+  private readonly admission: UploadAdmission;
 
   constructor(private readonly config: TusEngineConfig) {
     this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
+    this.admission = new UploadAdmission(config.hooks);
+    this.completions = new CompletionRunner(config.store, config.locker, config.hooks, config.emit, (upload, range) => this.read(upload, range), config.completion);
     this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, (final, context) => this.completed(final, context));
-    this.writer = new BodyWriter(config.store, config.idleTimeout, (upload, context) => this.completed(upload, context));
+    this.writer = new BodyWriter(
+      config.store,
+      config.idleTimeout,
+      (upload, req) => this.completed(upload, req.context, req.params),
+      config.emit,
+      config.progressInterval,
+    );
   }
 
   /** The largest upload this request may create or grow to, or undefined for no limit. */
@@ -85,19 +99,20 @@ export class UploadOperations {
       throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) is longer than Upload-Length (${length})`);
     }
 
-    await this.config.hooks.preCreate?.({ request: req.context, metadata: spec.metadata, length });
-
-    const id = newUploadId();
-    let upload = await this.storeCall(() =>
-      this.config.store.create({
-        id,
-        length,
-        metadata: spec.metadata,
-        rawMetadata: spec.rawMetadata,
-        createdAt: Date.now(),
-        concat: spec.partial ? { kind: 'partial' } : undefined,
-      }),
-    );
+    const concat = spec.partial ? ({ kind: 'partial' } as const) : undefined;
+    const { id, owner, serverMetadata, folder } = await this.admission.admit(req, spec.metadata, length, concat);
+    let upload = await createStored(this.config.store, {
+      id,
+      length,
+      metadata: spec.metadata,
+      rawMetadata: spec.rawMetadata,
+      createdAt: Date.now(),
+      owner,
+      serverMetadata,
+      folder,
+      concat,
+    });
+    this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     const location = `${req.collectionUrl}/${id}`;
     await spec.onCreated?.(location, upload);
     let wholeBody = true;
@@ -112,11 +127,11 @@ export class UploadOperations {
       }
       if (written.failure) throw withHeaders(written.failure, { Location: location });
     } else if (isComplete(upload)) {
-      await this.completed(upload, req.context);
+      await this.completed(upload, req.context, req.params);
     }
     if (spec.completes && wholeBody) {
       try {
-        upload = await this.conclude(upload, req.context);
+        upload = await this.conclude(upload, req);
       } catch (error) {
         throw error instanceof TusError ? withHeaders(error, { Location: location }) : error;
       }
@@ -135,24 +150,26 @@ export class UploadOperations {
     meta: { metadata: UploadMetadata; rawMetadata?: string },
   ): Promise<{ upload: StoredUpload; location: string }> {
     const ids = concat.urls.map((url) => partIdFromUrl(url, req.collectionUrl));
-    const parts = await this.finals.loadParts(ids, concat.urls);
+    // Another principal's part is reported exactly like one that does not exist.
+    const principal = await this.admission.principalOf(req);
+    const parts = await this.finals.loadParts(ids, concat.urls, (part) => this.admission.owns(principal, part));
     const length = sumOfLengths(parts);
     const max = await this.maxSize(req.context);
     if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
 
-    await this.config.hooks.preCreate?.({ request: req.context, metadata: meta.metadata, length });
-
-    const id = newUploadId();
-    const upload = await this.storeCall(() =>
-      this.config.store.create({
-        id,
-        length,
-        metadata: meta.metadata,
-        rawMetadata: meta.rawMetadata,
-        createdAt: Date.now(),
-        concat: { kind: 'final', parts: ids, header: concat.header },
-      }),
-    );
+    const { id, owner, serverMetadata, folder } = await this.admission.admit(req, meta.metadata, length, { kind: 'final', parts: ids });
+    const upload = await createStored(this.config.store, {
+      id,
+      length,
+      metadata: meta.metadata,
+      rawMetadata: meta.rawMetadata,
+      createdAt: Date.now(),
+      owner,
+      serverMetadata,
+      folder,
+      concat: { kind: 'final', parts: ids, header: concat.header },
+    });
+    this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     // Link before checking again: a part completing in between then finds this final waiting.
     for (const part of parts) {
       if (!isComplete(part)) await this.config.store.linkFinal(part.id, id);
@@ -205,20 +222,23 @@ export class UploadOperations {
       }
       if (isComplete(upload) && !hasBody(req, declaredBody)) {
         // An empty request only declaring the final length completes the upload here (§6.4).
-        if (!wasComplete) await this.completed(upload, req.context);
+        if (!wasComplete) await this.completed(upload, req.context, req.params);
         return upload;
       }
       const written = await this.writer.write(req, upload, max, signal, spec.checksum);
       if (written.failure) throw written.failure;
-      return spec.completes && written.wholeBody ? this.conclude(written.upload, req.context) : written.upload;
+      return spec.completes && written.wholeBody ? this.conclude(written.upload, req) : written.upload;
     });
   }
 
+  /** Termination (tus DELETE, draft cancellation), unless the PreTerminateHandler vetoes it. */
   async terminate(req: TusRequest): Promise<void> {
     const id = checkedId(req);
     await this.locked(id, async () => {
-      await this.find(req, { allowExpired: true });
+      const upload = await this.find(req, { allowExpired: true });
+      await this.config.hooks.preTerminate?.(toUploadRecord(upload), { request: req.context, params: req.params });
       await this.config.store.remove(id, 'terminated');
+      this.config.emit({ type: 'terminated', id });
     });
   }
 
@@ -228,26 +248,56 @@ export class UploadOperations {
 
   /** The upload as user code sees it, or undefined when it does not exist (or no longer). */
   async getUpload(id: string): Promise<UploadRecord | undefined> {
-    if (!isValidUploadId(id)) return undefined;
-    const found = await this.config.store.lookup(id);
-    if (found.state !== 'active' || this.expiry.isExpired(found.upload)) return undefined;
-    return toUploadRecord(found.upload);
+    const upload = await this.live(id);
+    return upload && toUploadRecord(upload);
+  }
+
+  /** Programmatic access (TusService): the stored bytes of an upload, or undefined when it does not exist. */
+  async readUpload(id: string, range?: ByteSpan): Promise<Readable | undefined> {
+    const upload = await this.live(id);
+    return upload && this.read(upload, range);
+  }
+
+  /** Programmatic termination: interrupts a running append like a DELETE would. False when nothing was there. */
+  async terminateUpload(id: string): Promise<boolean> {
+    if (!isValidUploadId(id)) return false;
+    return this.locked(id, async () => {
+      const found = await this.config.store.lookup(id);
+      if (found.state !== 'active') return false;
+      await this.config.store.remove(id, 'terminated');
+      this.config.emit({ type: 'terminated', id });
+      return true;
+    });
+  }
+
+  /** Every live upload (not terminated or expired), in no particular order. */
+  async *listUploads(): AsyncIterable<UploadRecord> {
+    for await (const entry of this.config.store.list()) {
+      if (entry.state === 'active' && !this.expiry.isExpired(entry.upload)) yield toUploadRecord(entry.upload);
+    }
   }
 
   /** Removes expired uploads and forgets old tombstones; resolves with the number of uploads removed. */
   cleanup(now = Date.now()): Promise<number> {
-    return removeExpired(this.config.store, this.config.locker, this.expiry, this.config.tombstoneRetention, now);
+    return removeExpired(this.config.store, this.config.locker, this.expiry, this.config.tombstoneRetention, now, (id) =>
+      this.config.emit({ type: 'expired', id }),
+    );
+  }
+
+  /** Runs the completion handlers still owed (after a crash, or failed runs due for a retry). */
+  resumeCompletions(now = Date.now()): Promise<number> {
+    return this.completions.resume(now);
   }
 
   /**
    * The client finished sending and says the upload ends here: a deferred length becomes the offset
    * and the upload completes; a known length the offset has not reached contradicts it (400).
    */
-  private async conclude(upload: StoredUpload, context: unknown): Promise<StoredUpload> {
+  private async conclude(upload: StoredUpload, req: TusRequest): Promise<StoredUpload> {
     if (upload.length === undefined) {
       await this.config.store.declareLength(upload.id, upload.offset);
       const complete = { ...upload, length: upload.offset };
-      await this.completed(complete, context);
+      await this.completed(complete, req.context, req.params);
       return complete;
     }
     if (upload.offset !== upload.length) {
@@ -274,12 +324,27 @@ export class UploadOperations {
    * An upload got its last byte. A partial is not the user's file: it is not handed to the completion
    * hook (tus: do not process partials), but the finals waiting for it may now be assembled.
    */
-  private async completed(upload: StoredUpload, context: unknown): Promise<void> {
+  private async completed(upload: StoredUpload, context: unknown, params: Record<string, string> = {}): Promise<void> {
     if (upload.concat?.kind === 'partial') {
       await this.finals.partCompleted(upload, context);
       return;
     }
-    await this.config.hooks.uploadComplete?.(toUploadRecord(upload), { request: context });
+    await this.completions.completed(upload, context, params);
+  }
+
+  /** The bytes of an upload up to its offset, or the given inclusive range of them. */
+  private read(upload: StoredUpload, range?: ByteSpan): Promise<Readable> {
+    if (range && (range.start < 0 || range.end < range.start || range.end >= upload.offset)) {
+      throw new RangeError(`range ${range.start}-${range.end} is outside the ${upload.offset} stored bytes of upload ${upload.id}`);
+    }
+    return this.config.store.read(upload.id, range ?? (upload.offset > 0 ? { start: 0, end: upload.offset - 1 } : undefined));
+  }
+
+  /** The upload with this id for user code (no ownership: that is the application's own access). */
+  private async live(id: string): Promise<StoredUpload | undefined> {
+    if (!isValidUploadId(id)) return undefined;
+    const found = await this.config.store.lookup(id);
+    return found.state === 'active' && !this.expiry.isExpired(found.upload) ? found.upload : undefined;
   }
 
   /** Loads the upload named by the URL, or throws 404 / 410. */
@@ -287,37 +352,16 @@ export class UploadOperations {
     const id = checkedId(req);
     const found = await this.config.store.lookup(id);
     if (found.state === 'missing') throw notFound();
+    // Someone else's upload does not exist for this principal: not even a 403 that would confirm it.
+    if (found.state === 'active' && !this.admission.owns(await this.admission.principalOf(req), found.upload)) throw notFound();
     if (found.state === 'gone') throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
     if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw gone('has expired');
     return found.upload;
   }
 
   /** Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`. */
-  private async locked<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const interrupt = new AbortController();
-    let lock: Lock;
-    try {
-      lock = await this.config.locker.acquire(id, () => interrupt.abort(), this.config.lockTimeout);
-    } catch (error) {
-      if (error instanceof LockTimeoutError) throw new TusError(423, 'ERR_UPLOAD_LOCKED', `${error.message}; retry shortly`);
-      throw error;
-    }
-    try {
-      return await work(interrupt.signal);
-    } finally {
-      await lock.release();
-    }
-  }
-
-  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof StorageFullError) {
-        throw new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; retry later');
-      }
-      throw error;
-    }
+  private locked<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withUploadLock(this.config.locker, id, this.config.lockTimeout, work);
   }
 }
 

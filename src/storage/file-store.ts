@@ -5,13 +5,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkedId, errno, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
 import { LruCache } from './upload-cache.js';
-import { isValidUploadId } from './upload-id.js';
+import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
   type AppendOptions,
   UploadExistsError,
   type ByteSpan,
   type GoneReason,
   type NewUpload,
+  type PendingCompletion,
   type StoreEntry,
   type StoredUpload,
   type UploadLookup,
@@ -28,11 +29,12 @@ export interface FileStoreOptions {
 }
 
 /** What `<id>.json` holds: the upload's info, or a tombstone once it is gone. */
-type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number };
+type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number; folder?: string };
 
 const INFO_SUFFIX = '.json';
 const MARKER_SUFFIX = '.staged';
 const ASSEMBLING_SUFFIX = '.assembling';
+const COMPLETION_SUFFIX = '.completion';
 
 /**
  * The default store: `<directory>/<id>` holds the bytes, `<directory>/<id>.json` the info.
@@ -77,7 +79,7 @@ export class FileStore implements UploadStore {
       // A torn marker was written before any staged byte: the data file is untouched.
       if (Number.isSafeInteger(committed) && committed >= 0) {
         try {
-          const handle = await open(this.dataPath(id), 'r+');
+          const handle = await open(this.dataPath(id, await this.folderOf(id)), 'r+');
           try {
             if ((await handle.stat()).size > committed) await handle.truncate(committed);
           } finally {
@@ -92,16 +94,10 @@ export class FileStore implements UploadStore {
   }
 
   async create(upload: NewUpload): Promise<StoredUpload> {
-    const info: InfoFile = {
-      id: upload.id,
-      length: upload.length,
-      metadata: upload.metadata,
-      rawMetadata: upload.rawMetadata,
-      createdAt: upload.createdAt,
-      concat: upload.concat && withoutDerived(upload.concat),
-    };
+    const info: InfoFile = { ...upload, concat: upload.concat && withoutDerived(upload.concat) };
     // The data file is created by the first write: an upload without one is at offset 0.
     try {
+      if (upload.folder) await mkdir(join(this.directory, checkedFolder(upload.folder)), { recursive: true });
       await this.writeInfo(upload.id, info, 'wx');
     } catch (error) {
       if (errno(error) === 'EEXIST') throw new UploadExistsError(upload.id);
@@ -136,7 +132,7 @@ export class FileStore implements UploadStore {
     if (staged) await this.writeMarker(id, offset);
     let handle: FileHandle;
     try {
-      handle = await open(this.dataPath(id), constants.O_WRONLY | constants.O_CREAT, 0o644);
+      handle = await open(this.dataPath(id, await this.folderOf(id)), constants.O_WRONLY | constants.O_CREAT, 0o644);
     } catch (error) {
       if (staged) await unlinkQuietly(this.markerPath(id));
       throw storageError(error);
@@ -191,17 +187,17 @@ export class FileStore implements UploadStore {
       // The first part is copied by the kernel (reflink or copy_file_range, through copyFile). Node has
       // no way to append with copy_file_range, so further parts stream through with large reads.
       const [first, ...rest] = parts;
-      if (first && first.offset > 0) await copyFile(this.dataPath(first.id), temp, constants.COPYFILE_FICLONE);
+      if (first && first.offset > 0) await copyFile(this.dataPath(first.id, first.folder), temp, constants.COPYFILE_FICLONE);
       else await writeFile(temp, '');
       for (const part of rest) {
         if (part.offset === 0) continue;
         await pipeline(
-          createReadStream(this.dataPath(part.id), { highWaterMark: 1 << 20, end: part.offset - 1 }),
+          createReadStream(this.dataPath(part.id, part.folder), { highWaterMark: 1 << 20, end: part.offset - 1 }),
           createWriteStream(temp, { flags: 'a' }),
         );
       }
       if (this.fsync) await syncFile(temp);
-      await rename(temp, this.dataPath(id));
+      await rename(temp, this.dataPath(id, await this.folderOf(id)));
       await this.syncDirectory();
     } catch (error) {
       await unlinkQuietly(temp);
@@ -224,15 +220,49 @@ export class FileStore implements UploadStore {
 
   async remove(id: string, reason: GoneReason): Promise<void> {
     // Tombstone first: if we die before the unlink, cleanup finds the tombstone and the stray file.
-    await this.replaceInfo(id, { id, gone: reason, at: Date.now() });
+    const folder = await this.folderOf(id);
+    await this.replaceInfo(id, { id, gone: reason, at: Date.now(), folder });
     this.cache.set(id, { state: 'gone', reason });
-    await unlinkQuietly(this.dataPath(id));
+    await unlinkQuietly(this.dataPath(id, folder));
+    await this.clearPendingCompletion(id);
   }
 
   async forget(id: string): Promise<void> {
+    const folder = await this.folderOf(id);
     this.cache.delete(id);
     await unlinkQuietly(this.infoPath(id));
-    await unlinkQuietly(this.dataPath(id));
+    await unlinkQuietly(this.dataPath(id, folder));
+    await this.clearPendingCompletion(id);
+  }
+
+  async setPendingCompletion(id: string, pending: PendingCompletion): Promise<void> {
+    const path = join(this.directory, checkedId(id) + COMPLETION_SUFFIX);
+    try {
+      await writeFile(path + '.tmp', JSON.stringify(pending));
+      if (this.fsync) await syncFile(path + '.tmp');
+      await rename(path + '.tmp', path);
+    } catch (error) {
+      throw storageError(error);
+    }
+    await this.syncDirectory();
+  }
+
+  async clearPendingCompletion(id: string): Promise<void> {
+    await unlinkQuietly(join(this.directory, checkedId(id) + COMPLETION_SUFFIX));
+  }
+
+  async *listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }> {
+    for (const name of await readdir(this.directory)) {
+      if (!name.endsWith(COMPLETION_SUFFIX)) continue;
+      const id = name.slice(0, -COMPLETION_SUFFIX.length);
+      if (!isValidUploadId(id)) continue;
+      try {
+        yield { ...(JSON.parse(await readFile(join(this.directory, name), 'utf8')) as PendingCompletion), id };
+      } catch {
+        // Removed meanwhile, or torn by a crash before the handler ever ran: retry from scratch.
+        yield { id, attempts: 0, notBefore: 0, params: {} };
+      }
+    }
   }
 
   async *list(): AsyncIterable<StoreEntry> {
@@ -253,7 +283,7 @@ export class FileStore implements UploadStore {
   async read(id: string, range?: ByteSpan): Promise<Readable> {
     try {
       // Opened here, not by the stream: a missing file is known before anything is answered.
-      const fd = await open(this.dataPath(id), 'r');
+      const fd = await open(this.dataPath(id, await this.folderOf(id)), 'r');
       return createReadStream('', range ? { fd, start: range.start, end: range.end } : { fd });
     } catch (error) {
       if (errno(error) === 'ENOENT') return Readable.from([]); // never written: empty
@@ -297,7 +327,7 @@ export class FileStore implements UploadStore {
     let mtime = info.createdAt;
     let present = true;
     try {
-      ({ size, mtimeMs: mtime } = await stat(this.dataPath(info.id)));
+      ({ size, mtimeMs: mtime } = await stat(this.dataPath(info.id, info.folder)));
     } catch (error) {
       if (errno(error) !== 'ENOENT') throw error;
       present = false; // no data file yet: nothing written (or, for a final, not assembled)
@@ -310,6 +340,9 @@ export class FileStore implements UploadStore {
       rawMetadata: info.rawMetadata,
       createdAt: info.createdAt,
       updatedAt: updatedAt(info.createdAt, mtime),
+      owner: info.owner,
+      serverMetadata: info.serverMetadata,
+      folder: info.folder,
     };
     if (info.concat?.kind === 'final') upload.concat = { ...info.concat, assembled: present };
     else if (info.concat) upload.concat = info.concat;
@@ -383,11 +416,24 @@ export class FileStore implements UploadStore {
     return join(this.directory, checkedId(id) + MARKER_SUFFIX);
   }
 
-  private dataPath(id: string): string {
-    return join(this.directory, checkedId(id));
+  /** `<directory>/<folder>/<id>`: both parts are checked again here, the last step before a path. */
+  private dataPath(id: string, folder?: string): string {
+    return folder ? join(this.directory, checkedFolder(folder), checkedId(id)) : join(this.directory, checkedId(id));
+  }
+
+  /** The folder an upload's bytes live in (from memory when known, else its info or tombstone). */
+  private async folderOf(id: string): Promise<string | undefined> {
+    const cached = this.cache.peek(id);
+    if (cached?.state === 'active') return cached.upload.folder;
+    return (await this.readInfo(id))?.folder;
   }
 
   private infoPath(id: string): string {
     return join(this.directory, checkedId(id) + INFO_SUFFIX);
   }
+}
+
+function checkedFolder(folder: string): string {
+  if (!isValidFolder(folder)) throw new Error(`invalid upload folder ${JSON.stringify(folder)}`);
+  return folder;
 }

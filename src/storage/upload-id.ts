@@ -13,3 +13,13 @@ export function newUploadId(): string {
 export function isValidUploadId(id: unknown): id is string {
   return typeof id === 'string' && ID_PATTERN.test(id);
 }
+
+// A folder (file store) or key prefix (object store) chosen by the application: plain name segments,
+// never `.` or `..`, so it cannot climb out of the store's root.
+const FOLDER_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function isValidFolder(folder: unknown): folder is string {
+  if (typeof folder !== 'string' || folder.length === 0 || folder.length > 255) return false;
+  const segments = folder.split('/');
+  return segments.length <= 8 && segments.every((s) => FOLDER_SEGMENT.test(s) && !/^\.+$/.test(s));
+}

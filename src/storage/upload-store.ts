@@ -22,6 +22,12 @@ export interface StoredUpload {
   updatedAt: number;
   /** Set for the parts and the result of a concatenation. */
   concat?: ConcatInfo;
+  /** The principal that owns the upload, when ownership is on. */
+  owner?: string;
+  /** Data the application stored beside the upload (never sent to clients). */
+  serverMetadata?: Record<string, unknown>;
+  /** Where under the store's root the bytes live (a sub-folder, or a key prefix), e.g. `users/alice`. */
+  folder?: string;
 }
 
 /**
@@ -43,11 +49,38 @@ export type UploadLookup =
   | { state: 'gone'; reason: GoneReason }
   | { state: 'missing' };
 
+export interface PendingCompletion {
+  /** Failed runs so far. */
+  attempts: number;
+  /** Epoch ms before which no retry runs. */
+  notBefore: number;
+  /** Route parameters of the request that completed the upload, for the handler's context. */
+  params: Record<string, string>;
+  /** Why the last run failed. */
+  lastError?: string;
+}
+
 export interface AppendOptions {
   verify?: () => boolean | Promise<boolean>;
 }
 
+/**
+ * What a store can do beyond the core. The engine advertises (and accepts) only the tus extensions the
+ * store supports; a store without this field can do everything.
+ */
+export interface StoreCapabilities {
+  /** Staged appends (`append` with `verify`): the checksum extensions. */
+  staging: boolean;
+  /** `concatenate` / `linkFinal`: the concatenation extensions. */
+  concatenation: boolean;
+  /** `declareLength`: creation-defer-length. */
+  deferredLength: boolean;
+  /** `read`: GET downloads and `TusService.read()`. */
+  read: boolean;
+}
+
 export interface UploadStore {
+  readonly capabilities?: StoreCapabilities;
   /** Prepares the store (creates directories, checks permissions). Called once at start-up. */
   init(): Promise<void>;
   /** Creates an empty upload. Rejects with {@link UploadExistsError} when the id is taken. */
@@ -78,6 +111,13 @@ export interface UploadStore {
   list(): AsyncIterable<StoreEntry>;
   /** Drops a tombstone for good. */
   forget(id: string): Promise<void>;
+  /**
+   * Durable completion bookkeeping: a completed upload whose UploadCompleteHandler has not succeeded
+   * yet. Written before the handler runs, cleared after it succeeded, listed after a crash.
+   */
+  setPendingCompletion(id: string, pending: PendingCompletion): Promise<void>;
+  clearPendingCompletion(id: string): Promise<void>;
+  listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }>;
   /**
    * The stored bytes of an upload: `range` (inclusive at both ends, like HTTP's `bytes=start-end`)
    * or, without it, all of them. The caller asks only for bytes below the offset it looked up; an

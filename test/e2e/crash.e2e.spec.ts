@@ -1,62 +1,17 @@
 // Crash safety: a server process killed with SIGKILL in the middle of a PATCH must come back with a
 // truthful offset (<= bytes sent, == data file size) and let the client resume to a byte-exact file.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/app.js';
+import { CHILD, REPO_ROOT, killHard, startChild } from '../support/child.js';
 import { header, openRequest } from '../support/http.js';
 import { OCTET, TUS, createUpload, dataSize, head, patch, readData, sha256 } from '../support/tus.js';
 
-const REPO_ROOT = process.cwd();
-const CHILD = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'child-server.js');
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;
 const KILL_AFTER = 16 * MiB;
-
-interface Child {
-  proc: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-function startChild(uploadDir: string): Promise<Child> {
-  const proc = spawn(process.execPath, [CHILD], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, UPLOAD_DIR: uploadDir, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return new Promise<Child>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`child-server did not start within 20 s; stderr:\n${err}`));
-    }, 20_000);
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`child-server exited early (${code ?? signal}); stderr:\n${err}`));
-    });
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      const match = /^listening (http:\/\/\S+)$/.exec(line.trim());
-      if (match) {
-        clearTimeout(timer);
-        proc.removeAllListeners('exit');
-        resolve({ proc, url: match[1], stderr: () => err });
-      }
-    });
-  });
-}
-
-function killHard(child: Child): Promise<void> {
-  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.proc.once('exit', () => resolve());
-    child.proc.kill('SIGKILL');
-  });
-}
 
 describe('crash during a PATCH (express, child process)', () => {
   const h = useHarness();

@@ -1,9 +1,12 @@
 // The IETF draft "Resumable Uploads for HTTP" on the tus endpoint, on both adapters: which requests are
 // draft ones, creation (with its 104), offset retrieval, append, cancellation, OPTIONS, errors and CORS.
 // Uploads across both protocols and tus-js-client's draft modes: ietf-draft-clients.e2e.spec.ts.
+// The extension points (pre-create decisions, completion record, ownership) reach draft requests too.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TusModule } from '../../src/index.js';
+import { DecidingPreCreate, Ledger, LedgerModule, ReadingComplete, UserHeaderGuard } from '../fixtures/extension-points.js';
 import { RecordingComplete, RepoModule, TokenGuard, UploadRepository } from '../fixtures/modules.js';
 import { ADAPTERS, useHarness, type AdapterName, type TusForRootOptions } from '../support/app.js';
 import { chunked, header, headerTokens, openRequest, request } from '../support/http.js';
@@ -448,6 +451,42 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
       expect(headerTokens(res, 'access-control-expose-headers')).toEqual(
         expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'upload-complete', 'upload-incomplete', 'upload-limit', 'upload-draft-interop-version']),
       );
+    });
+  });
+
+  describe('extension points', () => {
+    it('the PreCreateHandler places the upload (folder, server metadata); the completion handler gets the record, params and bytes', async () => {
+      const dir = await h.tempDir();
+      const { url, app } = await h.start(
+        adapter,
+        TusModule.forRoot({ directory: dir, path: 'users/:username/files', preCreateHandler: DecidingPreCreate, uploadCompleteHandler: ReadingComplete, imports: [LedgerModule] }),
+      );
+      const ledger = app.get(Ledger, { strict: false });
+      const headers = { 'Content-Type': 'image/png', 'Content-Disposition': 'attachment; filename="a.png"' };
+      const res = await draftCreate(url, 8, { complete: true, body: 'hello', path: '/users/alice/files', headers });
+      const { id } = createdPath(res, url);
+      expect(res.interim[0].headers.location).toBe(header(res, 'location'));
+      expect(ledger.preCreates[0]).toMatchObject({ params: { username: 'alice' }, length: 5, metadata: { filetype: 'image/png', filename: 'a.png' } });
+      const [done] = ledger.completed;
+      expect(done.bytes).toBe('hello');
+      expect(done.params).toEqual({ username: 'alice' });
+      expect(done.record).toMatchObject({ id, offset: 5, complete: true, folder: 'users/alice', serverMetadata: { username: 'alice', plan: 'pro' } });
+      expect((await readFile(path.join(dir, 'users', 'alice', id))).toString()).toBe('hello');
+    });
+
+    it("another principal's upload is 404 on HEAD, PATCH and DELETE; the owner continues it", async () => {
+      const dir = await h.tempDir();
+      const principal = (req: { user?: { id: string } }) => req.user?.id;
+      const { url } = await h.start(adapter, TusModule.forRoot({ directory: dir, guards: [UserHeaderGuard], principal }));
+      const as = (user: string) => ({ headers: { 'X-User': user } });
+      const { uploadPath } = createdPath(await draftCreate(url, 8, { complete: false, length: 4, body: 'ab', ...as('alice') }), url);
+      expect((await draftHead(url, uploadPath, 8, { 'X-User': 'mallory' })).status).toBe(404);
+      expect((await draftAppend(url, uploadPath, 8, 2, 'cd', { complete: true, ...as('mallory') })).status).toBe(404);
+      expect((await request(url, { method: 'DELETE', path: uploadPath, headers: { 'Upload-Draft-Interop-Version': '8', 'X-User': 'mallory' } })).status).toBe(404);
+      const own = await draftAppend(url, uploadPath, 8, 2, 'cd', { complete: true, ...as('alice') });
+      expect(own.status).toBe(204);
+      expect(reportedComplete(own, 8)).toBe(true);
+      expect((await readData(dir, path.basename(uploadPath))).toString()).toBe('abcd');
     });
   });
 });

@@ -180,6 +180,22 @@ describe('FileStore', () => {
     expect(await readdir(join(dir, 'uploads'))).toEqual(['cr', 'cr.json']);
   });
 
+  it('keeps bytes in the upload folder, everywhere from write to removal', async () => {
+    await store.create({ id: 'f1', length: 4, metadata: {}, createdAt: Date.now(), folder: 'users/alice' });
+    await store.append('f1', 0, batches('ab'));
+    expect(await readFile(join(dir, 'uploads', 'users', 'alice', 'f1'), 'utf8')).toBe('ab');
+    const restarted = new FileStore({ directory: join(dir, 'uploads') });
+    await restarted.append('f1', 2, batches('cd'));
+    const found = await restarted.lookup('f1');
+    expect(found.state === 'active' && [found.upload.offset, found.upload.folder]).toEqual([4, 'users/alice']);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await restarted.read('f1', { start: 1, end: 2 })) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('bc');
+    await restarted.remove('f1', 'terminated');
+    expect(await readdir(join(dir, 'uploads', 'users', 'alice'))).toEqual([]);
+    await expect(store.create({ id: 'f2', length: 1, metadata: {}, createdAt: Date.now(), folder: '../out' })).rejects.toThrow(/invalid upload folder/);
+  });
+
   it('with fsync, still appends and reports the synced offset', async () => {
     const durable = new FileStore({ directory: join(dir, 'durable'), fsync: true });
     await durable.init();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidUploadId, newUploadId } from '../../src/storage/upload-id.js';
+import { isValidFolder, isValidUploadId, newUploadId } from '../../src/storage/upload-id.js';
 
 describe('upload ids', () => {
   it('are 128 random bits in base64url and valid', () => {
@@ -14,4 +14,17 @@ describe('upload ids', () => {
   it.each(['', '.', '..', '../x', 'a/b', 'a\\b', 'a\0b', 'a.json', '%2e%2e', 'x'.repeat(101), ' a'])('refuses %j', (id) => {
     expect(isValidUploadId(id)).toBe(false);
   });
+});
+
+describe('upload folders', () => {
+  it.each(['users', 'users/alice', 'a/b/c/d/e/f/g/h', 'team_1/2026-11', 'x.y'])('accepts %j', (folder) => {
+    expect(isValidFolder(folder)).toBe(true);
+  });
+
+  it.each(['', '/abs', 'a//b', '..', 'a/../b', '.hidden', 'a/./b', 'a\\b', 'a/b/', 'a b', 'a\0b', 'a/b/c/d/e/f/g/h/i', 'x'.repeat(65)])(
+    'refuses %j',
+    (folder) => {
+      expect(isValidFolder(folder)).toBe(false);
+    },
+  );
 });

@@ -1,0 +1,51 @@
+// Starts the compiled child server (test/fixtures/child-server.ts) as a real process, for tests that
+// kill it with SIGKILL and start it again on the same directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const REPO_ROOT = process.cwd();
+export const CHILD = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'child-server.js');
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  stderr: () => string;
+}
+
+/** Starts the child on `uploadDir`; `env` adds settings (see child-server.ts). Resolves once it listens. */
+export function startChild(uploadDir: string, env: Record<string, string> = {}): Promise<Child> {
+  const proc = spawn(process.execPath, [CHILD], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, UPLOAD_DIR: uploadDir, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  proc.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise<Child>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`child-server did not start within 20 s; stderr:\n${err}`));
+    }, 20_000);
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`child-server exited early (${code ?? signal}); stderr:\n${err}`));
+    });
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      const match = /^listening (http:\/\/\S+)$/.exec(line.trim());
+      if (match) {
+        clearTimeout(timer);
+        proc.removeAllListeners('exit');
+        resolve({ proc, url: match[1], stderr: () => err });
+      }
+    });
+  });
+}
+
+export function killHard(child: Child): Promise<void> {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.proc.once('exit', () => resolve());
+    child.proc.kill('SIGKILL');
+  });
+}
