@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ByteSpan, StoredUpload } from '../storage/upload-store.js';
+import type { ByteSpan, StoreCapabilities, StoredUpload } from '../storage/upload-store.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
 import { checkDownloadsEnabled } from './download.js';
@@ -17,6 +17,8 @@ import { UploadOperations } from './upload-operations.js';
 import type { UploadRecord } from './upload-record.js';
 
 export type { TusEngineConfig } from './engine-config.js';
+
+const ALL_CAPABILITIES: StoreCapabilities = { staging: true, concatenation: true, deferredLength: true, read: true };
 
 /**
  * The protocol engine, framework-free: it takes a {@link TusRequest} and returns a {@link TusResponse}
@@ -39,8 +41,24 @@ export class TusEngine {
     return this.operations.expiry;
   }
 
+  /** The extensions OPTIONS lists: all of them, less what the store (or the expiry setting) cannot do. */
   get extensions(): readonly string[] {
-    return this.expiry.enabled ? EXTENSIONS : EXTENSIONS.filter((e) => e !== 'expiration');
+    const can = this.capabilities;
+    const off = new Set<string>();
+    if (!this.expiry.enabled) off.add('expiration');
+    if (!can.staging) ['checksum', 'checksum-trailer'].forEach((e) => off.add(e));
+    if (!can.concatenation) ['concatenation', 'concatenation-unfinished'].forEach((e) => off.add(e));
+    if (!can.deferredLength) off.add('creation-defer-length');
+    return EXTENSIONS.filter((e) => !off.has(e));
+  }
+
+  private get capabilities(): StoreCapabilities {
+    return this.config.store.capabilities ?? ALL_CAPABILITIES;
+  }
+
+  /** A client using an extension this store cannot serve gets a clear 400, never a silent downgrade. */
+  private requireCapability(name: keyof StoreCapabilities, what: string): void {
+    if (!this.capabilities[name]) throw badRequest('ERR_EXTENSION_UNSUPPORTED', `${what} is not supported by this server's store`);
   }
 
   handle(req: TusRequest): Promise<TusResponse> {
@@ -71,8 +89,8 @@ export class TusEngine {
     const headers: Record<string, string> = {
       'Tus-Version': TUS_VERSION,
       'Tus-Extension': this.extensions.join(','),
-      'Tus-Checksum-Algorithm': CHECKSUM_ALGORITHMS.join(','),
     };
+    if (this.capabilities.staging) headers['Tus-Checksum-Algorithm'] = CHECKSUM_ALGORITHMS.join(',');
     const max = await this.operations.maxSize(req.context);
     if (max !== undefined) headers['Tus-Max-Size'] = String(max);
     return { status: 204, headers };
@@ -81,6 +99,7 @@ export class TusEngine {
   async create(req: TusRequest): Promise<TusResponse> {
     checkTusResumable(req.headers[H.tusResumable], true);
     const concat = parseUploadConcat(req.headers[H.uploadConcat]);
+    if (concat) this.requireCapability('concatenation', 'Upload-Concat (parallel uploads)');
     if (concat?.kind === 'final') return this.createFinal(req, concat);
     const length = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
     const defer = singleHeader('Upload-Defer-Length', req.headers[H.uploadDeferLength]);
@@ -93,6 +112,7 @@ export class TusEngine {
     if (length === undefined && defer === undefined) {
       throw badRequest('ERR_INVALID_UPLOAD_LENGTH', 'Upload-Length or Upload-Defer-Length: 1 is required');
     }
+    if (defer !== undefined) this.requireCapability('deferredLength', 'Upload-Defer-Length');
     const metadata = this.metadataOf(req);
 
     // creation-with-upload: a body is taken only when labelled as tus bytes (§8 D7).
@@ -101,6 +121,7 @@ export class TusEngine {
       throw unsupportedMediaType('a POST body must have Content-Type: application/offset+octet-stream');
     }
     const checksum = withBody ? parseChecksumClaim(req.headers) : undefined;
+    if (checksum) this.requireCapability('staging', 'Upload-Checksum');
     const { upload, location } = await this.operations.create(req, {
       ...metadata,
       length,
@@ -147,6 +168,7 @@ export class TusEngine {
     if (offset === undefined) throw badRequest('ERR_INVALID_UPLOAD_OFFSET', 'Upload-Offset is required');
     const length = parseByteCount('Upload-Length', req.headers[H.uploadLength]);
     const checksum = parseChecksumClaim(req.headers);
+    if (checksum) this.requireCapability('staging', 'Upload-Checksum');
     const upload = await this.operations.append(req, { offset, length, checksum });
     return { status: 204, headers: this.progressHeaders(upload) };
   }

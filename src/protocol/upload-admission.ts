@@ -28,7 +28,9 @@ export class UploadAdmission {
    */
   async admit(req: TusRequest, metadata: UploadMetadata, length: number | undefined, concat: PreCreateContext['concat']): Promise<Admission> {
     checkFilename(metadata);
-    const problems = (await this.hooks.validateMetadata?.(metadata)) ?? [];
+    // A partial upload's metadata is not the user's file (tus-js-client sends none by default): the
+    // DTO applies to the upload that is the file, plain or final.
+    const problems = concat?.kind === 'partial' ? [] : ((await this.hooks.validateMetadata?.(metadata)) ?? []);
     if (problems.length > 0) throw badRequest('ERR_INVALID_METADATA', `invalid metadata: ${problems.join('; ')}`);
     const decision = (await this.hooks.preCreate?.({ request: req.context, params: req.params, metadata, length, concat })) ?? {};
     if (decision.id !== undefined && !isValidUploadId(decision.id)) {
