@@ -9,10 +9,20 @@ export type { HandlerContext, PreCreateContext, PreCreateResult, UploadCompleteC
 export { TusError } from './protocol/tus-error.js';
 export { FileStore, type FileStoreOptions } from './storage/file-store.js';
 export {
+  TusDataStoreAdapter,
+  type TusDataStoreAdapterOptions,
+  type TusDataStoreLike,
+  type KvStoreLike,
+  type SideRecord,
+} from './storage/tus-datastore-adapter.js';
+export {
   StorageFullError,
   UploadExistsError,
   type GoneReason,
   type NewUpload,
+  type PendingCompletion,
+  type StoreCapabilities,
+  type ByteSpan,
   type StoreEntry,
   type StoredUpload,
   type UploadLookup,
@@ -20,4 +30,10 @@ export {
 } from './storage/upload-store.js';
 export { MemoryLocker } from './locking/memory-locker.js';
 export { LockTimeoutError, type Lock, type Locker } from './locking/locker.js';
+export {
+  RedisLocker,
+  type RedisLockerClient,
+  type RedisLockerOptions,
+  type RedisLockerSubscriber,
+} from './locking/redis-locker.js';
 export { S3Store, type S3StoreOptions, type S3ClientLike, type S3ClientSettings } from './storage/s3-store.js';

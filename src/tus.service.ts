@@ -80,7 +80,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       tombstoneRetention: o.tombstoneRetention,
       idleTimeout: o.idleTimeout,
       lockTimeout: o.lockTimeout,
-      download: { enabled: o.download, incomplete: o.downloadIncomplete },
+      download: { enabled: o.download && (this.store.capabilities?.read ?? true), incomplete: o.downloadIncomplete },
       emit: (event) => setImmediate(() => this.events.next(event)),
       progressInterval: o.progressInterval,
       completion: { background: o.completion === 'background', retryDelay: o.completionRetryDelay },

@@ -26,8 +26,8 @@ export const TusRoute = (): MethodDecorator => SetMetadata(FASTIFY_ROUTE_CONFIG,
 /**
  * Fastify parses (or refuses with a bare 415) a request body before any route handler runs. On tus
  * routes the body must reach the engine unread, and a wrong Content-Type must get the tus 415 with
- * `Tus-Resumable` and CORS headers. So, on tus routes only, a request with a body is labelled as tus
- * bytes for Fastify (whose parser for that type reads nothing), and the engine gets the original
+ * `Tus-Resumable` and CORS headers. So, on tus routes only, a request with a body or a label is labelled
+ * as tus bytes for Fastify (whose parser for that type reads nothing), and the engine gets the original
  * label back through {@link restoreContentType}. Other routes of the application are not touched.
  *
  * Never use `app.useBodyParser` for tus bodies: Nest registers it with `parseAs: 'buffer'`.
@@ -57,7 +57,9 @@ function relabel(raw: IncomingMessage): void {
   const length = raw.headers['content-length'];
   const hasBody = length !== undefined ? length !== '0' : raw.headers['transfer-encoding'] !== undefined;
   const type = raw.headers['content-type'];
-  if (!hasBody || type === OFFSET_CONTENT_TYPE) return;
+  // Fastify runs its parser for any labelled request, even an empty one (an IETF-draft PATCH that
+  // only says Upload-Complete: ?1 carries application/partial-upload and no byte).
+  if ((!hasBody && type === undefined) || type === OFFSET_CONTENT_TYPE) return;
   (raw as IncomingMessage & { [ORIGINAL_CONTENT_TYPE]?: string | null })[ORIGINAL_CONTENT_TYPE] = type ?? null;
   raw.headers['content-type'] = OFFSET_CONTENT_TYPE;
 }

@@ -29,6 +29,11 @@ export function nodeRequest(req: FrameworkRequest): IncomingMessage {
   return req.raw ?? (req as unknown as IncomingMessage);
 }
 
+/** The Node response under a framework reply, untouched (for interim answers before the final one). */
+export function nodeResponse(reply: FrameworkReply): ServerResponse {
+  return reply.raw ?? (reply as unknown as ServerResponse);
+}
+
 /**
  * The Node response to write to. On Fastify the reply is hijacked (we answer ourselves), after copying
  * headers other plugins already set on it, which would otherwise be lost (tus-node-server#414).

@@ -3,7 +3,8 @@ import { TusError } from '../protocol/tus-error.js';
 import type { ResolvedTusOptions } from '../tus-options.js';
 import { CorsPolicy } from './cors-policy.js';
 import { restoreContentType } from './fastify-body.registrar.js';
-import { collectionUrl, effectiveMethod, nodeRequest, routeParams, type FrameworkReply, type FrameworkRequest } from './framework-request.js';
+import { collectionUrl, effectiveMethod, nodeRequest, nodeResponse, routeParams, type FrameworkReply, type FrameworkRequest } from './framework-request.js';
+import { sendInterim } from './interim-response.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import { TusResponder } from './tus-responder.js';
 
@@ -37,6 +38,7 @@ export class TusHttpHandler {
       collectionUrl: collectionUrl(req, id !== undefined, this.options.relativeLocation, this.proxies),
       context: req,
       params: routeParams(req),
+      sendInterim: (status, headers) => sendInterim(raw, nodeResponse(reply), status, headers),
     });
     await this.responder.send(req, reply, response);
   }

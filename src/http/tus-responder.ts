@@ -2,6 +2,7 @@ import { HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { TusError } from '../protocol/tus-error.js';
+import { draftInteropVersion } from '../protocol/ietf-draft-fields.js';
 import { TUS_VERSION } from '../protocol/tus-headers.js';
 import type { TusResponse } from '../protocol/tus-request.js';
 import type { CorsPolicy } from './cors-policy.js';
@@ -9,7 +10,8 @@ import { nodeRequest, takeNodeResponse, type FrameworkReply, type FrameworkReque
 
 /**
  * Writes tus answers, successes and errors alike, with the headers every tus response carries:
- * `Tus-Resumable`, `X-Content-Type-Options` and CORS.
+ * `Tus-Resumable` (for a request of the IETF draft: `Upload-Draft-Interop-Version` instead),
+ * `X-Content-Type-Options` and CORS.
  */
 export class TusResponder {
   private readonly logger = new Logger('TusModule');
@@ -64,7 +66,11 @@ export class TusResponder {
 
   private writeHead(raw: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>): void {
     res.statusCode = status;
-    res.setHeader('Tus-Resumable', TUS_VERSION);
+    // Each protocol names its version on every answer, errors and guard rejections included; a draft
+    // answer must not claim to be tus (tus-protocol.md §5.6).
+    const draftVersion = draftInteropVersion(raw.headers);
+    if (draftVersion === undefined) res.setHeader('Tus-Resumable', TUS_VERSION);
+    else res.setHeader('Upload-Draft-Interop-Version', String(draftVersion));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     for (const [name, value] of Object.entries(this.cors.headers(raw.headers, raw.method ?? ''))) res.setHeader(name, value);
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);

@@ -13,6 +13,8 @@ export interface WriteResult {
   failure?: TusError;
   /** A checksummed chunk was discarded: nothing of it is stored. */
   refused?: boolean;
+  /** The client's body was read to its end (not cut by a limit, a drop, a timeout or a newer request). */
+  wholeBody: boolean;
 }
 
 /**
@@ -90,7 +92,7 @@ export class BodyWriter {
       );
     } catch (error) {
       if (error instanceof StorageFullError) {
-        return { upload, failure: new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; the bytes before that point are kept, retry later') };
+        return { upload, wholeBody: false, failure: new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; the bytes before that point are kept, retry later') };
       }
       throw error;
     }
@@ -99,31 +101,36 @@ export class BodyWriter {
     if (offset !== reported.offset) this.emit({ type: 'progress', upload: toUploadRecord(written) });
     if (!isComplete(upload) && isComplete(written)) await this.onComplete(written, req);
     const stored = { 'Upload-Offset': String(offset) };
-    if (verifier?.failure) return { upload: written, failure: withHeaders(verifier.failure, stored), refused: true };
+    const wholeBody = reader.end === 'complete';
+    if (verifier?.failure) return { upload: written, wholeBody, failure: withHeaders(verifier.failure, stored), refused: true };
     switch (reader.end) {
       case 'overrun':
         return {
           upload: written,
+          wholeBody,
           refused: verifier !== undefined,
-          failure: new TusError(
-            413,
-            'ERR_UPLOAD_SIZE_EXCEEDED',
+          // Past a deferred upload's capacity is the server's maximum; past a known length, the client's.
+          failure:
             upload.length === undefined
-              ? `the upload would exceed the maximum size of ${capacity} bytes`
-              : `the body goes past Upload-Length (${upload.length}); ${verifier ? 'the chunk was discarded' : 'bytes up to it were stored'}`,
-            stored,
-          ),
+              ? new TusError(413, 'ERR_MAX_SIZE_EXCEEDED', `the upload would exceed the maximum size of ${capacity} bytes`, stored)
+              : new TusError(
+                  413,
+                  'ERR_UPLOAD_SIZE_EXCEEDED',
+                  `the body goes past Upload-Length (${upload.length}); ${verifier ? 'the chunk was discarded' : 'bytes up to it were stored'}`,
+                  stored,
+                ),
         };
       case 'idle':
         return {
           upload: written,
+          wholeBody,
           refused: verifier !== undefined,
           failure: new TusError(500, 'ERR_READ_TIMEOUT', `no data arrived for ${this.idleTimeout} ms; ${verifier ? 'the checksummed chunk was discarded' : 'the bytes received are stored'}, resume from Upload-Offset`, stored),
         };
       default:
         // complete, aborted (nobody is listening) and interrupted (a newer request took over):
         // the client learns the truth from Upload-Offset.
-        return { upload: written };
+        return { upload: written, wholeBody };
     }
   }
 }

@@ -38,3 +38,82 @@ function extValue(name: string): string {
   }
   return out;
 }
+
+/**
+ * The file name a request's `Content-Disposition` carries (the IETF upload draft's way to send one):
+ * `filename*=UTF-8''…` (RFC 8187) when present and decodable, else `filename="…"` or a bare token.
+ * Undefined when there is none or the header is malformed. The name is untrusted client input, as
+ * tus metadata is: it is stored, never used as a path.
+ */
+export function dispositionFilename(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const params = dispositionParams(raw);
+  if (!params) return undefined;
+  const extended = params.get('filename*');
+  const decoded = extended === undefined ? undefined : decodeExtValue(extended);
+  return decoded ?? params.get('filename') ?? undefined;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
+
+/** `type *( ";" name "=" ( token / quoted-string ) )`, names lower-cased; undefined when malformed. */
+function dispositionParams(raw: string): Map<string, string> | undefined {
+  let rest = raw.trim();
+  const type = TOKEN.exec(rest);
+  if (!type) return undefined;
+  rest = rest.slice(type[0].length);
+  const params = new Map<string, string>();
+  for (;;) {
+    rest = rest.trimStart();
+    if (rest === '') return params;
+    if (rest[0] !== ';') return undefined;
+    rest = rest.slice(1).trimStart();
+    const name = TOKEN.exec(rest);
+    if (!name) return undefined;
+    rest = rest.slice(name[0].length).trimStart();
+    if (rest[0] !== '=') return undefined;
+    rest = rest.slice(1).trimStart();
+    let value: string;
+    if (rest[0] === '"') {
+      const quoted = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
+      if (!quoted) return undefined;
+      value = quoted[1].replace(/\\(.)/g, '$1');
+      rest = rest.slice(quoted[0].length);
+    } else {
+      const token = TOKEN.exec(rest);
+      if (!token) return undefined;
+      value = token[0];
+      rest = rest.slice(token[0].length);
+    }
+    const key = name[0].toLowerCase();
+    if (params.has(key)) return undefined;
+    params.set(key, value);
+  }
+}
+
+/** RFC 8187 `charset'lang'pct-encoded`, for UTF-8 and ISO-8859-1; undefined otherwise. */
+function decodeExtValue(value: string): string | undefined {
+  const match = /^([A-Za-z0-9!#$&+\-^_`{}~]+)'[A-Za-z0-9-]*'(.*)$/.exec(value);
+  if (!match) return undefined;
+  const charset = match[1].toLowerCase();
+  const bytes: number[] = [];
+  const text = match[2];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '%') {
+      const hex = text.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(text.charCodeAt(i));
+    }
+  }
+  if (charset === 'iso-8859-1') return Buffer.from(bytes).toString('latin1');
+  if (charset !== 'utf-8') return undefined;
+  const decoded = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return decoded.decode(Uint8Array.from(bytes));
+  } catch {
+    return undefined;
+  }
+}

@@ -2,10 +2,8 @@ import type { StoredUpload, UploadStore } from '../storage/upload-store.js';
 import { parseRange } from './byte-range.js';
 import { contentDisposition } from './content-disposition.js';
 import { isComplete } from './expiry-policy.js';
-import { checkTusResumable } from './header-values.js';
 import { servedType } from './served-type.js';
 import { TusError } from './tus-error.js';
-import { H } from './tus-headers.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
 import { entityTag, httpDate, ifRangeHolds, noneMatch } from './validators.js';
 
@@ -26,6 +24,15 @@ export interface DownloadSource {
 /** The methods an upload URL answers when downloads are off. */
 const ALLOW_WITHOUT_GET = 'OPTIONS, HEAD, PATCH, DELETE';
 
+/** 405 when GET is switched off (answered before any other check of the request). */
+export function checkDownloadsEnabled(policy: DownloadPolicy): void {
+  if (!policy.enabled) {
+    throw new TusError(405, 'ERR_METHOD_NOT_ALLOWED', `downloads are disabled on this server; allowed: ${ALLOW_WITHOUT_GET}`, {
+      Allow: ALLOW_WITHOUT_GET,
+    });
+  }
+}
+
 /**
  * GET of an upload URL: the bytes stored, not part of tus (tusd's addition, tus-protocol.md §4.2,
  * §8 D19). A single `Range` gives 206, `If-None-Match` 304, `If-Range` guards a resumed download.
@@ -36,12 +43,7 @@ const ALLOW_WITHOUT_GET = 'OPTIONS, HEAD, PATCH, DELETE';
  * download ends at the offset it looked up even while the file grows.
  */
 export async function serveDownload(req: TusRequest, policy: DownloadPolicy, source: DownloadSource): Promise<TusResponse> {
-  if (!policy.enabled) {
-    throw new TusError(405, 'ERR_METHOD_NOT_ALLOWED', `downloads are disabled on this server; allowed: ${ALLOW_WITHOUT_GET}`, {
-      Allow: ALLOW_WITHOUT_GET,
-    });
-  }
-  checkTusResumable(req.headers[H.tusResumable], false);
+  checkDownloadsEnabled(policy);
   const upload = await source.find();
   const complete = isComplete(upload);
   if (!complete && !policy.incomplete) {

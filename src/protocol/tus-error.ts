@@ -21,6 +21,14 @@ export const notFound = () =>
 export const gone = (why: string) =>
   new TusError(410, 'ERR_UPLOAD_GONE', `upload ${why}; create a new one with POST`);
 
+export const unsupportedMediaType = (message: string) => new TusError(415, 'ERR_INVALID_CONTENT_TYPE', message);
+
+/** 405 with `Allow`: what the collection URL and an upload URL answer. */
+export function methodNotAllowed(method: string, onUpload: boolean): TusError {
+  const allow = onUpload ? 'OPTIONS, HEAD, PATCH, DELETE, GET' : 'OPTIONS, POST';
+  return new TusError(405, 'ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allow}`, { Allow: allow });
+}
+
 /** The same error with more response headers (e.g. `Location`, `Upload-Offset`). */
 export function withHeaders(error: TusError, headers: Record<string, string>): TusError {
   return new TusError(error.status, error.code, error.message, { ...headers, ...error.headers });

@@ -50,8 +50,11 @@ export const CORS_ALLOWED_HEADERS = [
   'Upload-Concat',
   'Upload-Checksum',
   'Trailer',
+  // The IETF draft (Upload-Incomplete is interop 3's name; a file name comes in Content-Disposition).
   'Upload-Complete',
+  'Upload-Incomplete',
   'Upload-Draft-Interop-Version',
+  'Content-Disposition',
   // GET downloads: a browser resuming or revalidating one sends these.
   'Range',
   'If-Range',
@@ -72,6 +75,7 @@ export const CORS_EXPOSED_HEADERS = [
   'Upload-Expires',
   'Upload-Concat',
   'Upload-Complete',
+  'Upload-Incomplete',
   'Upload-Limit',
   'Upload-Draft-Interop-Version',
   // GET downloads (Content-Type, Content-Length and Last-Modified are readable without being listed).

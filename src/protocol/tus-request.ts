@@ -16,6 +16,11 @@ export interface TusRequest {
   context: unknown;
   /** Route parameters of the endpoint path other than the upload id (e.g. `username`). */
   params: Record<string, string>;
+  /**
+   * Sends an interim (1xx) answer ahead of the final one; false when the connection cannot carry it
+   * (see the http layer). Absent where there is no connection to write to.
+   */
+  sendInterim?(status: number, headers: Record<string, string>): boolean;
 }
 
 /** What to answer. Header names are written as given. */

@@ -1,3 +1,4 @@
+import { singleHeader, type HeaderValue } from './header-values.js';
 import { badRequest } from './tus-error.js';
 
 export type UploadMetadata = Record<string, string | null>;
@@ -47,4 +48,10 @@ export function parseUploadMetadata(raw: string, limits: MetadataLimits): Upload
     result[key] = Buffer.from(encoded, 'base64').toString('utf8');
   }
   return result;
+}
+
+/** `Upload-Metadata` of a request: the raw header (echoed by HEAD) and its parsed pairs; {} when absent. */
+export function metadataFromHeader(raw: HeaderValue, limits: MetadataLimits): { rawMetadata?: string; metadata: UploadMetadata } {
+  const rawMetadata = singleHeader('Upload-Metadata', raw) || undefined;
+  return { rawMetadata, metadata: rawMetadata ? parseUploadMetadata(rawMetadata, limits) : {} };
 }

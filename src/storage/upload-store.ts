@@ -64,7 +64,23 @@ export interface AppendOptions {
   verify?: () => boolean | Promise<boolean>;
 }
 
+/**
+ * What a store can do beyond the core. The engine advertises (and accepts) only the tus extensions the
+ * store supports; a store without this field can do everything.
+ */
+export interface StoreCapabilities {
+  /** Staged appends (`append` with `verify`): the checksum extensions. */
+  staging: boolean;
+  /** `concatenate` / `linkFinal`: the concatenation extensions. */
+  concatenation: boolean;
+  /** `declareLength`: creation-defer-length. */
+  deferredLength: boolean;
+  /** `read`: GET downloads and `TusService.read()`. */
+  read: boolean;
+}
+
 export interface UploadStore {
+  readonly capabilities?: StoreCapabilities;
   /** Prepares the store (creates directories, checks permissions). Called once at start-up. */
   init(): Promise<void>;
   /** Creates an empty upload. Rejects with {@link UploadExistsError} when the id is taken. */

@@ -119,6 +119,19 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
       await expect((await import('node:fs/promises')).readdir(dir)).resolves.toContain(`${ok.id}.json`);
     });
 
+    it('the DTO does not apply to partial uploads (their metadata is not the file), only to the final', async () => {
+      const { url } = await boot({ metadata: UploadMetadataDto });
+      const part = await createUpload(url, { length: 1, body: 'x', headers: { 'Upload-Concat': 'partial' } });
+      expect(part.res.status).toBe(201);
+      expectError(await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Concat': `final;${part.location}` } }), 400);
+      const final = await request(url, {
+        method: 'POST',
+        path: '/files',
+        headers: { ...TUS, 'Upload-Concat': `final;${part.location}`, 'Upload-Metadata': meta({ filename: 'x.png', filetype: 'image/png' }) },
+      });
+      expect(final.status).toBe(201);
+    });
+
     it('a filename with control characters is 400 even without a DTO', async () => {
       const { url } = await boot();
       const res = await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ filename: 'a\u0000b' }) } });

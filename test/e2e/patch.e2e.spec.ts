@@ -80,6 +80,17 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
       expect(await offsetOf(url, up.uploadPath)).toBe(0);
     });
 
+    it('an empty PATCH with another Content-Type gets the tus 415 too (Fastify parses labelled empty bodies)', async () => {
+      const { url } = await boot();
+      const up = await createUpload(url, { length: 10 });
+      const res = await request(url, {
+        method: 'PATCH',
+        path: up.uploadPath,
+        headers: { ...TUS, 'Upload-Offset': '0', 'Content-Type': 'application/octet-stream', 'Content-Length': '0' },
+      });
+      expectError(res, 415);
+    });
+
     it.each([
       ['missing', undefined],
       ['abc', 'abc'],

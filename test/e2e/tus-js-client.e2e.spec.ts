@@ -2,82 +2,13 @@
 // plain, chunked, resumed after abort, deferred-length stream, and overridePatchMethod uploads.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import * as tus from 'tus-js-client';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
 import { header } from '../support/http.js';
 import { head, readData, sha256 } from '../support/tus.js';
+import { MemoryUrlStorage, idOf, runUpload, type UploadInput, type UploadOptions } from '../support/tus-js-client.js';
 
 const KiB = 1024;
-
-interface Sent {
-  method: string;
-  offset?: string;
-  length?: string;
-  override?: string;
-}
-
-type UploadOptions = NonNullable<ConstructorParameters<typeof tus.Upload>[1]>;
-type UploadInput = ConstructorParameters<typeof tus.Upload>[0];
-
-/**
- * Runs one tus-js-client upload to completion (or error); records every request it sends.
- * `prepare` runs before start() (e.g. to pick a previous upload to resume).
- */
-function runUpload(
-  input: UploadInput,
-  options: UploadOptions,
-  sent: Sent[] = [],
-  prepare?: (upload: tus.Upload) => Promise<void>,
-) {
-  let upload!: tus.Upload;
-  const done = new Promise<tus.Upload>((resolve, reject) => {
-    upload = new tus.Upload(input, {
-      retryDelays: null,
-      ...options,
-      onBeforeRequest: async (req) => {
-        sent.push({
-          method: req.getMethod(),
-          offset: req.getHeader('Upload-Offset'),
-          length: req.getHeader('Upload-Length'),
-          override: req.getHeader('X-HTTP-Method-Override'),
-        });
-        await options.onBeforeRequest?.(req);
-      },
-      onSuccess: () => resolve(upload),
-      onError: (error) => reject(error),
-    });
-  });
-  const started = Promise.resolve(prepare?.(upload)).then(() => upload.start());
-  return { upload, done: started.then(() => done), sent };
-}
-
-function idOf(uploadUrl: string | null): string {
-  expect(uploadUrl).toBeTruthy();
-  const id = new URL(uploadUrl!).pathname.split('/').pop()!;
-  expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
-  return id;
-}
-
-/** A URL storage in memory (the Node build has none by default). */
-class MemoryUrlStorage {
-  private readonly entries = new Map<string, { fingerprint: string; upload: any }>();
-  private next = 0;
-  async findAllUploads() {
-    return [...this.entries.entries()].map(([key, e]) => ({ ...e.upload, urlStorageKey: key }));
-  }
-  async findUploadsByFingerprint(fingerprint: string) {
-    return (await this.findAllUploads()).filter((u) => this.entries.get(u.urlStorageKey)!.fingerprint === fingerprint);
-  }
-  async removeUpload(key: string) {
-    this.entries.delete(key);
-  }
-  async addUpload(fingerprint: string, upload: any) {
-    const key = `tus::${fingerprint}::${this.next++}`;
-    this.entries.set(key, { fingerprint, upload });
-    return key;
-  }
-}
 
 describe.each(ADAPTERS)('tus-js-client (%s)', (adapter: AdapterName) => {
   const h = useHarness();

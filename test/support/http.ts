@@ -15,6 +15,13 @@ export interface HttpResponse {
   body: Buffer;
   /** True when the connection ended before the response body was complete. */
   truncated: boolean;
+  /** Interim (1xx) answers received before this one, in order (Node's 'information' events). */
+  interim: InterimResponse[];
+}
+
+export interface InterimResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface RequestOptions {
@@ -50,6 +57,8 @@ export interface ManualRequest {
   readonly bytesWritten: number;
   /** True once a response head arrived or the request failed. */
   readonly done: boolean;
+  /** Interim (1xx) answers received so far. */
+  readonly interim: readonly InterimResponse[];
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -85,6 +94,8 @@ export function openRequest(baseUrl: string, options: Omit<RequestOptions, 'body
   let bytesWritten = 0;
   let done = false;
   let dead = false;
+  const interim: InterimResponse[] = [];
+  req.on('information', (info) => interim.push({ status: info.statusCode, headers: info.headers }));
 
   const response = new Promise<HttpResponse>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -111,6 +122,7 @@ export function openRequest(baseUrl: string, options: Omit<RequestOptions, 'body
           rawHeaders: res.rawHeaders,
           body: Buffer.concat(chunks),
           truncated,
+          interim,
         });
       };
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -163,6 +175,7 @@ export function openRequest(baseUrl: string, options: Omit<RequestOptions, 'body
     get done() {
       return done;
     },
+    interim,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentDisposition } from '../../src/protocol/content-disposition.js';
+import { contentDisposition, dispositionFilename } from '../../src/protocol/content-disposition.js';
 
 describe('contentDisposition', () => {
   it('is the bare kind without a file name', () => {
@@ -47,4 +47,31 @@ describe('contentDisposition', () => {
     // NFKD also turns a no-break space into a space and the ﬁ ligature into "fi".
     expect(value).toContain('filename="_ lone surrogate _   fi"');
   });
+});
+
+describe('dispositionFilename', () => {
+  it.each([
+    ['inline; filename="photo.png"', 'photo.png'],
+    ['attachment; filename=photo.png', 'photo.png'],
+    ['inline;filename="a \\"b\\".txt"', 'a "b".txt'],
+    [`inline; filename="file name.jpg"; filename*=UTF-8''file%20name.jpg`, 'file name.jpg'],
+    [`inline; filename="fallback.txt"; filename*=utf-8'en'%C3%BCn%C3%AFcode.txt`, 'ünïcode.txt'],
+    [`inline; filename*=ISO-8859-1''caf%E9.txt`, 'café.txt'],
+    ['INLINE; FileName="x.bin"', 'x.bin'],
+  ])('reads %j', (raw, name) => {
+    expect(dispositionFilename(raw)).toBe(name);
+  });
+
+  it('falls back to filename when filename* cannot be decoded', () => {
+    expect(dispositionFilename(`inline; filename="plain.txt"; filename*=UTF-8''%FF%FE`)).toBe('plain.txt');
+    expect(dispositionFilename(`inline; filename="plain.txt"; filename*=KOI8-R''x`)).toBe('plain.txt');
+    expect(dispositionFilename(`inline; filename="plain.txt"; filename*=UTF-8''%G1`)).toBe('plain.txt');
+  });
+
+  it.each([undefined, '', 'inline', 'inline; filename', 'inline; filename="unterminated', 'inline; filename=a b', '; filename=x', 'inline; filename=a; filename=b'])(
+    'finds none in %j',
+    (raw) => {
+      expect(dispositionFilename(raw)).toBeUndefined();
+    },
+  );
 });

@@ -1,0 +1,204 @@
+// Starts a real redis-server for the tests that need one: loopback, a free port, a temp dir, no
+// persistence (infra.md §1). Without the binary, a suite is skipped loudly on a developer machine and
+// fails under CI (where .ci/run installs the Debian package).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+
+export const REDIS_APT_PACKAGE = 'redis-server';
+
+export interface RedisServer {
+  host: string;
+  port: number;
+  /** `redis://127.0.0.1:<port>` */
+  url: string;
+  pid: number;
+  /** Kills the server and waits until its port is closed; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The redis-server binary on PATH, or undefined. */
+export function findRedisServer(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'redis-server');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+let warned = false;
+
+/**
+ * For `describe.runIf(redisServerAvailable())`: true when redis-server is installed. Otherwise throws
+ * under CI (`CI=true`), and elsewhere warns loudly and returns false so the suite is skipped.
+ */
+export function redisServerAvailable(): boolean {
+  if (findRedisServer()) return true;
+  const hint = `install the Debian package "${REDIS_APT_PACKAGE}" (apt-get install -y --no-install-recommends ${REDIS_APT_PACKAGE})`;
+  if (process.env.CI === 'true') {
+    throw new Error(`redis-server was not found on PATH, and CI must run the Redis tests: ${hint}`);
+  }
+  if (!warned) {
+    warned = true;
+    console.warn(`\n*** SKIPPING the Redis tests: redis-server was not found on PATH. To run them, ${hint}. ***\n`);
+  }
+  return false;
+}
+
+/** A free loopback port (the server may still lose a race for it; startRedisServer retries). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends PING on a raw socket; true on `+PONG`. */
+function ping(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let reply = '';
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+  });
+}
+
+/** True once nothing accepts connections on the port. */
+function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function logTail(dir: string): Promise<string> {
+  const text = await readFile(path.join(dir, 'redis.log'), 'utf8').catch(() => '(no log)');
+  return text.split('\n').slice(-15).join('\n');
+}
+
+function exited(proc: ChildProcess): boolean {
+  return proc.exitCode !== null || proc.signalCode !== null;
+}
+
+async function startOnce(binary: string, dir: string): Promise<RedisServer | 'port taken'> {
+  const port = await freePort();
+  // No stdio is inherited or piped: nothing can keep a pipe open after the server is gone.
+  const proc = spawn(
+    binary,
+    [
+      '--port', String(port),
+      '--bind', '127.0.0.1',
+      '--daemonize', 'no',
+      '--save', '',
+      '--appendonly', 'no',
+      '--protected-mode', 'yes',
+      '--dir', dir,
+      '--logfile', path.join(dir, 'redis.log'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const exit = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.once('error', () => undefined); // reported through the exit and the log below
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (!exited(proc)) proc.kill('SIGTERM');
+      // Wait for the process (Node reaps its own child) and for the port to close; then SIGKILL.
+      const deadline = Date.now() + 5_000;
+      while (!exited(proc) || !(await portClosed(port))) {
+        if (Date.now() > deadline) {
+          proc.kill('SIGKILL');
+          await Promise.race([exit, sleep(2_000)]);
+          break;
+        }
+        await sleep(25);
+      }
+      process.removeListener('exit', killOnExit);
+    })());
+
+  for (let i = 0; i < 200; i++) {
+    if (exited(proc)) {
+      process.removeListener('exit', killOnExit);
+      const log = await logTail(dir);
+      if (/Address already in use/i.test(log)) return 'port taken';
+      throw new Error(`redis-server exited at start-up (${proc.exitCode ?? proc.signalCode}); log:\n${log}`);
+    }
+    if (await ping(port)) return { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}`, pid: proc.pid!, stop };
+    await sleep(50);
+  }
+  await stop();
+  throw new Error(`redis-server did not answer PING within 10 s; log:\n${await logTail(dir)}`);
+}
+
+/** Starts redis-server on a free loopback port in a new temp dir (removed by `stop()`). */
+export async function startRedisServer(): Promise<RedisServer> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error(`redis-server was not found on PATH (Debian package "${REDIS_APT_PACKAGE}")`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'nestjs-tus-redis-'));
+  try {
+    for (let tries = 0; tries < 5; tries++) {
+      const started = await startOnce(binary, dir);
+      if (started === 'port taken') continue;
+      return {
+        ...started,
+        stop: async () => {
+          await started.stop();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    throw new Error('redis-server: no free port after 5 tries');
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Call at describe level: one server for the describe block, started before its tests and stopped after. */
+export function useRedisServer(): { readonly server: RedisServer } {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the Redis server is not running (use it inside a test)');
+      return server;
+    },
+  };
+}
