@@ -1,5 +1,5 @@
-import { ByteQueue } from './byte-queue.js';
 import { contentTypeOf, offsetOf, type InfoDocument, type KeyLayout } from './layout.js';
+import { PartBuffer } from './part-buffer.js';
 import { partSizer, type PartLimits } from './part-plan.js';
 import type { ListedPart, S3Api } from './s3-api.js';
 
@@ -11,8 +11,8 @@ export interface StoreContext {
 }
 
 /**
- * Appends bytes to one upload. Incoming bytes collect in memory until they fill a part (at most one
- * part is held); each part is uploaded and then committed in the info object, so the offset anyone
+ * Appends bytes to one upload. Incoming bytes are copied into one part-sized buffer until it is full;
+ * each part is uploaded from it and then committed in the info object, so the offset anyone
  * reads is always what is durably in the store: committed parts plus the committed pending piece.
  * Bytes that do not fill a part when the body ends become the new pending piece (a small object),
  * read back by the next append; when the last byte arrives the piece is the last part.
@@ -22,8 +22,9 @@ export interface StoreContext {
  * completion that leaves an uploaded part out, so a stray left at n+1 is overwritten by the last one).
  */
 export class UploadWriter {
-  private readonly queue = new ByteQueue();
-  /** The queue starts with the committed piece, read back from the store. */
+  /** Bytes after the committed parts, not stored yet (starting with the committed piece once read back). */
+  readonly buffer = new PartBuffer();
+  /** The buffer starts with the committed piece. */
   private holdsPiece = false;
   /** Bytes arrived since the last commit. */
   private added = false;
@@ -59,7 +60,7 @@ export class UploadWriter {
   /** Every byte known here: committed ones plus those in memory. */
   private get total(): number {
     const p = this.doc.progress;
-    return p.partBytes + (this.holdsPiece ? 0 : (p.piece?.size ?? 0)) + this.queue.size;
+    return p.partBytes + (this.holdsPiece ? 0 : (p.piece?.size ?? 0)) + this.buffer.size;
   }
 
   async write(batch: Buffer[]): Promise<void> {
@@ -71,22 +72,34 @@ export class UploadWriter {
       throw new Error(`upload ${this.doc.id}: ${size} more bytes would go past its length ${this.doc.length}`);
     }
     await this.loadPiece();
-    for (const buffer of batch) this.queue.push(buffer);
     this.added = true;
-    await this.flushFullParts();
+    for (const source of batch) {
+      for (let at = 0; at < source.length; ) {
+        at += this.buffer.fill(source.subarray(at), this.sizeOf(this.doc.progress.parts + 1));
+        await this.flushFullPart();
+      }
+    }
   }
 
   /** Bytes read back from the store (a staged segment): joined to the pending piece, even when empty. */
   async fill(bytes: Buffer): Promise<void> {
     await this.loadPiece();
     await this.write([bytes]);
-    await this.flushFullParts();
+    await this.flushFullPart();
   }
 
-  /** Puts a whole part already in the store (a staged segment of exactly the next part's size) in place, copied by the server. */
+  /** The buffer already holds bytes that follow the committed parts (a staged chunk's remainder). */
+  adoptBuffer(): void {
+    if (this.buffer.size > 0) this.added = true;
+  }
+
+  /**
+   * Puts a whole part already in the store (a staged segment of exactly the next part's size) in
+   * place, copied by the server. What the buffer holds comes after it.
+   */
   async copyPart(sourceKey: string, size: number): Promise<void> {
     const n = this.doc.progress.parts + 1;
-    if (this.queue.size > 0 || (this.doc.progress.piece && !this.holdsPiece)) throw new Error('a copied part must start on a part boundary');
+    if (this.holdsPiece || this.doc.progress.piece) throw new Error('a copied part must start on a part boundary');
     if (size !== this.sizeOf(n)) throw new Error(`staged segment of ${size} bytes does not match part ${n} (${this.sizeOf(n)} bytes)`);
     await this.committing;
     const uploadId = await this.ensureMultipart();
@@ -102,12 +115,13 @@ export class UploadWriter {
     const p = this.doc.progress;
     if (p.done) return;
     if (this.doc.length !== undefined && this.total === this.doc.length) return this.complete();
-    if (!this.added || this.queue.size === 0) return;
+    if (!this.added || this.buffer.size === 0) return;
     const old = p.piece;
     const n = p.pieceSeq + 1;
-    const body = this.queue.takeAll();
-    await this.ctx.api.putBytes(this.ctx.keys.piece(this.doc.id, n), body);
-    p.piece = { n, size: body.length };
+    const size = this.buffer.size;
+    await this.ctx.api.putBytes(this.ctx.keys.piece(this.doc.id, n), this.buffer.view());
+    this.buffer.clear();
+    p.piece = { n, size };
     p.pieceSeq = n;
     p.updatedAt = Date.now();
     this.holdsPiece = false;
@@ -123,25 +137,25 @@ export class UploadWriter {
     if (!bytes || bytes.length !== piece.size) {
       throw new Error(`the pending piece of upload ${this.doc.id} is ${bytes ? `${bytes.length} bytes instead of ${piece.size}` : 'missing'}`);
     }
-    this.queue.push(bytes);
+    this.buffer.prepend(bytes, this.sizeOf(this.doc.progress.parts + 1));
     this.holdsPiece = true;
   }
 
-  private async flushFullParts(): Promise<void> {
-    while (this.queue.size > 0) {
-      const n = this.doc.progress.parts + 1;
-      const size = this.sizeOf(n);
-      if (this.queue.size < size) return;
-      const body = this.queue.take(size);
-      // The previous part's commit must have landed: never more than one uploaded part uncommitted.
-      await this.committing;
-      const uploadId = await this.ensureMultipart();
-      await this.ctx.api.uploadPart(this.objectKey, uploadId, n, body);
-      await this.advance(n, size);
-    }
+  /** Uploads the buffer as the next part when it holds exactly that part's size. */
+  private async flushFullPart(): Promise<void> {
+    const n = this.doc.progress.parts + 1;
+    const size = this.buffer.size;
+    if (size === 0 || size < this.sizeOf(n)) return;
+    // The previous part's commit must have landed: never more than one uploaded part uncommitted.
+    await this.committing;
+    const uploadId = await this.ensureMultipart();
+    // The request has finished with the buffer once this resolves: it is then filled again.
+    await this.ctx.api.uploadPart(this.objectKey, uploadId, n, this.buffer.view());
+    this.buffer.clear();
+    await this.advance(n, size);
   }
 
-  /** Commits part n (which, when the queue held the piece, contains all of it: see partSizer). */
+  /** Commits part n (which, when the buffer held the piece, contains all of it: see partSizer). */
   private async advance(n: number, size: number): Promise<void> {
     const p = this.doc.progress;
     const consumed = this.holdsPiece ? p.piece : undefined;
@@ -171,7 +185,7 @@ export class UploadWriter {
   private async complete(): Promise<void> {
     await this.loadPiece();
     const p = this.doc.progress;
-    const body = this.queue.takeAll();
+    const body = this.buffer.view();
     const { api } = this.ctx;
     if (p.parts === 0) {
       await api.putBytes(this.objectKey, body, contentTypeOf(this.doc.metadata));
@@ -211,6 +225,7 @@ export class UploadWriter {
     this.doc.progress = { parts, partBytes: this.doc.length!, partSize: p.partSize, pieceSeq: p.pieceSeq, done: true, updatedAt: Date.now() };
     this.holdsPiece = false;
     this.added = false;
+    this.buffer.clear();
     await this.save();
     // Pieces (the committed one, and any left by a crash) and staged leftovers are no longer needed.
     const leftovers: string[] = [];
@@ -269,10 +284,11 @@ export interface StagedSegment {
  * without the upload ever having counted it, and the committed state never pointed at it.
  */
 export class StagedChunk {
-  private readonly queue = new ByteQueue();
   private readonly segments: StagedSegment[] = [];
   private readonly pieceSize: number;
   private readonly firstPart: number;
+  /** The writer's buffer: during staging it holds the bytes after the last staged segment. */
+  private readonly buffer: PartBuffer;
 
   constructor(
     private readonly ctx: StoreContext,
@@ -280,6 +296,7 @@ export class StagedChunk {
   ) {
     this.pieceSize = writer.doc.progress.piece?.size ?? 0;
     this.firstPart = writer.doc.progress.parts + 1;
+    this.buffer = writer.buffer;
   }
 
   private target(): number {
@@ -289,20 +306,31 @@ export class StagedChunk {
   }
 
   async write(batch: Buffer[]): Promise<void> {
-    for (const buffer of batch) this.queue.push(buffer);
+    let size = 0;
+    for (const source of batch) size += source.length;
     const { length } = this.writer.doc;
-    if (length !== undefined && this.writer.offset + this.stagedBytes() + this.queue.size > length) {
+    if (length !== undefined && this.writer.offset + this.stagedBytes() + this.buffer.size + size > length) {
       throw new Error(`upload ${this.writer.doc.id}: the chunk goes past its length ${length}`);
     }
-    for (let target = this.target(); this.queue.size >= target; target = this.target()) {
-      if (target === 0) {
-        this.segments.push({ size: 0 });
-        continue;
+    for (const source of batch) {
+      for (let at = 0; at < source.length; ) {
+        const target = this.target();
+        if (target === 0) {
+          this.segments.push({ size: 0 });
+          continue;
+        }
+        at += this.buffer.fill(source.subarray(at), target);
+        if (this.buffer.size === target) await this.stage(false);
       }
-      const key = this.ctx.keys.staged(this.writer.doc.id, this.segments.length);
-      await this.ctx.api.putBytes(key, this.queue.take(target));
-      this.segments.push({ key, size: target });
     }
+  }
+
+  private async stage(tail: boolean): Promise<void> {
+    const key = this.ctx.keys.staged(this.writer.doc.id, this.segments.length);
+    const size = this.buffer.size;
+    await this.ctx.api.putBytes(key, this.buffer.view());
+    this.buffer.clear();
+    this.segments.push(tail ? { key, size, tail } : { key, size });
   }
 
   private stagedBytes(): number {
@@ -311,12 +339,7 @@ export class StagedChunk {
 
   /** The body ended: with segments and a piece, the remainder goes to the store too (memory bound). */
   async end(): Promise<void> {
-    if (this.segments.length > 0 && this.pieceSize > 0 && this.queue.size > 0) {
-      const key = this.ctx.keys.staged(this.writer.doc.id, this.segments.length);
-      const size = this.queue.size;
-      await this.ctx.api.putBytes(key, this.queue.takeAll());
-      this.segments.push({ key, size, tail: true });
-    }
+    if (this.segments.length > 0 && this.pieceSize > 0 && this.buffer.size > 0) await this.stage(true);
   }
 
   /** Accepted: the chunk becomes parts (each committed as it lands) and the new pending piece or last part. */
@@ -332,15 +355,18 @@ export class StagedChunk {
           await this.writer.copyPart(segment.key!, segment.size);
         }
       }
-      await this.writer.write([this.queue.takeAll()]);
+      // What is still in the buffer follows the staged segments (behind the piece when there were none).
+      this.writer.adoptBuffer();
+      await this.writer.fill(Buffer.alloc(0));
       await this.writer.settle();
     } finally {
       await this.discard();
     }
   }
 
-  /** Refused (or failed): the staged objects go; nothing committed ever referred to them. */
+  /** Refused (or failed): the staged objects go, and the buffer is emptied; nothing committed ever referred to them. */
   async discard(): Promise<void> {
+    this.buffer.clear();
     const keys = this.segments.flatMap((s) => (s.key ? [s.key] : []));
     await this.ctx.api.delete(keys).catch(() => undefined);
   }
