@@ -1,6 +1,6 @@
 // The tus module with `store: new S3Store(...)` through HTTP on real S3-compatible servers: a hand-made
 // session (create, PATCH in several chunks with a checksum refused and accepted, HEAD, GET with Range,
-// DELETE), and tus-js-client uploads (chunked, and parallel through concatenation) whose objects in
+// DELETE), two app instances sharing one bucket, and tus-js-client uploads (chunked, and parallel through concatenation) whose objects in
 // the bucket have the sha256 of the source.
 import { createHash, randomBytes } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -94,6 +94,29 @@ for (const kind of ['swift', 'rgw'] as S3ServerKind[]) {
         expect(await bucketContents(client, bucket, prefix)).toEqual([`${id}.info`]);
         expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${prefix}${id}.info` }))).ContentLength).toBeGreaterThan(0);
       });
+    });
+
+    it('two instances on the same bucket: PATCH on one, HEAD and PATCH on the other, GET and DELETE back on the first', async () => {
+      const prefix = `shared${++runs}/`;
+      const start = async (adapter: AdapterName) => {
+        const store = new S3Store({ clientConfig: server.clientConfig, bucket, prefix, partSize: P });
+        h.defer(() => store.destroy());
+        return h.start(adapter, { options: { path: 'files', store } });
+      };
+      const [a, b] = [await start('express'), await start('fastify')];
+      const data = pattern(P + 3 * MiB + 11, 71);
+      const { id, uploadPath } = await createUpload(a.url, { length: data.length });
+      expect((await patch(a.url, uploadPath, 0, data.subarray(0, P + 100))).status).toBe(204);
+      expect(header(await head(b.url, uploadPath), 'upload-offset')).toBe(String(P + 100));
+      expect((await patch(b.url, uploadPath, P + 100, data.subarray(P + 100, P + MiB))).status).toBe(204);
+      expect(header(await head(a.url, uploadPath), 'upload-offset')).toBe(String(P + MiB));
+      const stale = await patch(a.url, uploadPath, P + 100, data.subarray(P + 100));
+      expect([stale.status, header(stale, 'upload-offset')]).toEqual([409, String(P + MiB)]);
+      expect((await patch(a.url, uploadPath, P + MiB, data.subarray(P + MiB))).status).toBe(204);
+      expect(sha256((await request(b.url, { method: 'GET', path: uploadPath })).body)).toBe(sha256(data));
+      expect((await del(b.url, uploadPath)).status).toBe(204);
+      expect((await head(a.url, uploadPath)).status).toBe(410);
+      expect(await bucketContents(client, bucket, prefix)).toEqual([`${id}.info`]);
     });
 
     it('tus-js-client uploads in odd chunks; the object in the bucket has the sha256 of the source', async () => {
