@@ -100,6 +100,9 @@ export class S3Store implements UploadStore {
       throw new Error(`S3Store: an upload of ${upload.length} bytes is over maxUploadSize (${this.limits.maxUploadSize}); raise it to match maxSize`);
     }
     const api = await this.connection();
+    // Checked, then written: two creations of the same id at the same instant could both pass (S3
+    // compatibles lack a common create-if-absent). Generated ids are 128 random bits; a PreCreateHandler
+    // choosing ids must not hand out one id twice at once.
     if ((await api.sizeOf(this.keys.info(upload.id))) !== undefined) throw new UploadExistsError(upload.id);
     const { concat, ...rest } = upload;
     const doc: InfoDocument = { ...rest, progress: { parts: 0, partBytes: 0, pieceSeq: 0, updatedAt: upload.createdAt } };
