@@ -11,6 +11,8 @@ export interface Child {
   proc: ChildProcess;
   url: string;
   stderr: () => string;
+  /** Everything it printed on stdout so far. */
+  stdout: () => string;
 }
 
 /** Starts the child on `uploadDir`; `env` adds settings (see child-server.ts). Resolves once it listens. */
@@ -21,6 +23,7 @@ export function startChild(uploadDir: string, env: Record<string, string> = {}):
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
+  let out = '';
   proc.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   return new Promise<Child>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -32,11 +35,12 @@ export function startChild(uploadDir: string, env: Record<string, string> = {}):
       reject(new Error(`child-server exited early (${code ?? signal}); stderr:\n${err}`));
     });
     createInterface({ input: proc.stdout! }).on('line', (line) => {
+      out += `${line}\n`;
       const match = /^listening (http:\/\/\S+)$/.exec(line.trim());
       if (match) {
         clearTimeout(timer);
         proc.removeAllListeners('exit');
-        resolve({ proc, url: match[1], stderr: () => err });
+        resolve({ proc, url: match[1], stderr: () => err, stdout: () => out });
       }
     });
   });
