@@ -95,7 +95,12 @@ export class FinalAssembler {
   /** A partial just completed: assemble every final that waited for it and is now whole. */
   async partCompleted(part: StoredUpload, context: unknown): Promise<void> {
     if (part.concat?.kind !== 'partial') return;
-    for (const finalId of part.concat.finals ?? []) await this.tryAssemble(finalId, context);
+    // Read the finals afresh: one may have been linked while this part's last bytes were written,
+    // after the record in hand was loaded (its own assembly attempt may have seen the part incomplete).
+    const current = await this.store.lookup(part.id);
+    const concat = current.state === 'active' ? current.upload.concat : part.concat;
+    if (concat?.kind !== 'partial') return;
+    for (const finalId of concat.finals ?? []) await this.tryAssemble(finalId, context);
   }
 
   /** Assembles the final if all its parts are complete and it is not assembled yet. */
