@@ -2,7 +2,7 @@
 // Usage: node bench/run.mjs [--reps N] [--workloads W1,W2,W3,W4] [--quick] [--servers floor,tus-server,...]
 //        [--client inproc|child] [--settle S] [--max-other F] [--retries N] [--no-build] [--profile <server id>]
 //        [--out file]
-// Env equivalents: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT, BENCH_SETTLE.
+// Env: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT, BENCH_SETTLE, BENCH_MAX_OTHER, BENCH_RETRIES.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,8 @@ const SPECS = {
   W2: { ...common, count: 8, size: sizes.big, concurrency: 4, patchSize: 8 * MiB },
   W3: { ...common, count: sizes.w3Count, size: 64 * KiB, concurrency: 32, patchSize: 64 * KiB },
   W4: { ...common, count: 4, size: sizes.w4, concurrency: 4, kind: 'tus-js-client' },
+  // W2 with `Upload-Checksum: sha256` on every PATCH (opt in: --workloads W2,W2S --servers floor,nestjs-tus).
+  W2S: { ...common, count: 8, size: sizes.big, concurrency: 4, patchSize: 8 * MiB, checksum: 'sha256' },
 };
 for (const w of opts.workloads) if (!SPECS[w]) throw new Error(`unknown workload ${w}`);
 
@@ -159,10 +161,27 @@ async function makeSources(spec) {
   return { dir, files };
 }
 
-// Page-cache state: on these VMs, memory freed by deleting a run's files is handed back to the host within
-// seconds (free page reporting) and re-touching it costs ~2.5 ms/MiB. So every timed phase starts at least
-// `--settle` seconds after the previous run's files were deleted: every server writes into equally cold memory.
+// Page-cache state: on these VMs, memory freed by deleting files is handed back to the host over the next
+// seconds (free page reporting) and re-touching it costs up to ~2.5 ms/MiB. So before every timed phase the
+// bench writes and deletes as many bytes as the phase will write, then waits `--settle` seconds.
 let lastFreeAt = 0;
+let lastWorkload;
+
+/** Writes and deletes as many bytes as the timed phase will write, so that every run starts from the same
+ * page-cache history ("that much was freed `settle` s ago") whatever ran before it. Without this the first
+ * server of each workload (the floor) followed a smaller workload and paid up to 2.5× the kernel time. */
+async function primeMemory(bytes) {
+  const dir = mkTemp('nestjs-tus-bench-prime-');
+  const ws = fs.createWriteStream(path.join(dir, 'prime.bin'), { highWaterMark: MiB });
+  const closed = new Promise((r, j) => ws.on('close', r).on('error', j));
+  await writePattern(ws, bytes);
+  await closed;
+  rmTemp(dir);
+  try {
+    execFileSync('sync');
+  } catch {}
+  lastFreeAt = Date.now();
+}
 
 /** Reads the W4 source files so the client reads them from the page cache (untimed, before the settle wait). */
 function primeSources(files) {
@@ -186,6 +205,12 @@ async function oneRun(def, workload, rep, spec) {
     const hooks = {
       settle: async () => {
         if (spec.files) primeSources(spec.files);
+        if (opts.settle > 0) {
+          // The first run of a workload did not follow a run of the same size: prime twice to give it the
+          // same history as the others (a large write + delete, then the prime).
+          if (lastWorkload !== workload) await primeMemory(spec.count * spec.size);
+          await primeMemory(spec.count * spec.size);
+        }
         const wait = lastFreeAt + opts.settle * 1000 - Date.now();
         if (wait > 0) await sleep(wait);
       },
@@ -212,11 +237,15 @@ async function oneRun(def, workload, rep, spec) {
   } finally {
     if (srv) await stopServer(srv.child);
     liveServer = null;
-    rmTemp(uploadDir);
+    // Small-file runs (W3) are deleted only at the end: the root fs here is ext4 without a journal, where
+    // creating files skips inodes deleted in the last 60 s (`recently_deleted`), so deleting thousands of
+    // files would slow the file creation of whichever server runs next. Large runs are deleted now (disk).
+    if (spec.count * spec.size >= 200 * MiB) rmTemp(uploadDir);
     try {
       execFileSync('sync');
     } catch {}
     lastFreeAt = Date.now();
+    lastWorkload = workload;
     await sleep(opts.quick ? 100 : 500);
   }
   return record;
@@ -286,16 +315,17 @@ try {
     for (const w of opts.workloads) {
       for (const def of servers) {
         if (def.only && !def.only.includes(w)) continue;
-        // A run during which other processes used > maxOther of the machine is repeated (up to `retries`
-        // times); the least disturbed attempt is kept.
+        // A run that failed, or during which other processes used > maxOther of the machine, is repeated (up
+        // to `retries` times); the least disturbed successful attempt is kept.
         let best;
         for (let attempt = 1; attempt <= 1 + opts.retries; attempt++) {
           const r = await oneRun(def, w, rep, SPECS[w]);
           r.attempt = attempt;
           console.log(line(r));
           if (!best || best.error || (!r.error && r.otherCpuShare < best.otherCpuShare)) best = r;
-          if (r.error || !(r.otherCpuShare > opts.maxOther)) break;
-          if (attempt <= opts.retries) console.log('    ↑ disturbed by other load; repeating');
+          if (!r.error && !(r.otherCpuShare > opts.maxOther)) break;
+          if (attempt <= opts.retries) console.log(`    ↑ ${r.error ? 'failed' : 'disturbed by other load'}; repeating`);
+          if (r.error) await sleep(5000);
         }
         results.runs.push(best);
         save();

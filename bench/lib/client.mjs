@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // Load generator for W1–W4. Used in-process by run.mjs (default) or as a child process
 // (`--client child`: forked with IPC, gets { type: 'run', ... }, answers with phase marks and the result).
 import http from 'node:http';
@@ -76,7 +77,19 @@ function note(st, msg) {
 }
 
 /** POST, then PATCHes of at most patchSize; on a non-204 PATCH: HEAD and resume (max 3 times). */
-async function rawUpload(st, endpoint, size, patchSize) {
+// Every PATCH body is the pattern from its start, so its digest depends only on its length.
+const digests = new Map();
+function patternDigest(algorithm, n) {
+  const key = `${algorithm}:${n}`;
+  if (!digests.has(key)) {
+    const hash = createHash(algorithm);
+    for (let left = n; left > 0; left -= PATTERN.length) hash.update(left >= PATTERN.length ? PATTERN : PATTERN.subarray(0, left));
+    digests.set(key, hash.digest('base64'));
+  }
+  return digests.get(key);
+}
+
+async function rawUpload(st, endpoint, size, patchSize, checksum) {
   const c = await send(st.agent, endpoint, 'POST', { ...TR, 'Upload-Length': String(size) });
   if (c.status !== 201 || !c.headers.location) {
     st.failedCreates++;
@@ -94,7 +107,13 @@ async function rawUpload(st, endpoint, size, patchSize) {
       st.agent,
       url,
       'PATCH',
-      { ...TR, 'Upload-Offset': String(offset), 'Content-Type': OCTET, 'Content-Length': String(n) },
+      {
+        ...TR,
+        'Upload-Offset': String(offset),
+        'Content-Type': OCTET,
+        'Content-Length': String(n),
+        ...(checksum ? { 'Upload-Checksum': `${checksum} ${patternDigest(checksum, n)}` } : {}),
+      },
       n,
     );
     if (p.status === 204) {
@@ -208,7 +227,7 @@ export async function runWorkload({ port, spec, hooks = {} }) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   if (spec.kind === 'tus-js-client') await tusJsUploads(st, endpoint, spec.files);
-  else await pool(spec.count, conc, () => rawUpload(st, endpoint, spec.size, spec.patchSize));
+  else await pool(spec.count, conc, () => rawUpload(st, endpoint, spec.size, spec.patchSize, spec.checksum));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const timedConnections = connections - connectionsBefore;

@@ -25,6 +25,7 @@ export function headStats(h) {
     count: h.lat.length,
     errors: h.errors,
     statuses: h.statuses,
+    connects: h.connects,
     p50: percentile(h.lat, 50),
     p99: percentile(h.lat, 99),
     max: h.lat.length ? Math.max(...h.lat) : NaN,
