@@ -4,11 +4,10 @@
 // backend (`proxy_next_upstream off`), and `max_fails=0` so an early failure never takes a backend out of
 // rotation. Without the binary, a suite fails under CI=true and is skipped loudly elsewhere.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary, freePort, portOpen, processGone, requireInstalled, sleep } from './server-tools.js';
 
 export const NGINX_APT_PACKAGE = 'nginx';
 
@@ -25,32 +24,12 @@ export interface LoadBalancer {
 
 /** The nginx binary (PATH, then /usr/sbin, where Debian puts it), or undefined. */
 export function findNginx(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = path.join(dir, 'nginx');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findBinary('nginx', ['/usr/sbin', '/usr/local/sbin']);
 }
-
-let warned = false;
 
 /** For `describe.skipIf(!nginxAvailable())`: throws under CI=true when nginx is missing, else warns once. */
 export function nginxAvailable(): boolean {
-  if (findNginx()) return true;
-  const hint = `install the Debian package "${NGINX_APT_PACKAGE}" (apt-get install -y --no-install-recommends ${NGINX_APT_PACKAGE})`;
-  if (process.env.CI === 'true') throw new Error(`nginx was not found, and CI must run the load-balancer tests: ${hint}`);
-  if (!warned) {
-    warned = true;
-    console.warn(`\n*** SKIPPING the load-balancer tests: nginx was not found. To run them, ${hint}. ***\n`);
-  }
-  return false;
+  return requireInstalled('load-balancer', findNginx() ? [] : ['nginx'], NGINX_APT_PACKAGE);
 }
 
 function config(port: number, backends: number[]): string {
@@ -90,39 +69,6 @@ ${backends.map((b) => `    server 127.0.0.1:${b} max_fails=0;`).join('\n')}
 `;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Gone means no such process or a zombie (PID 1 here reaps slowly; `kill -0` succeeds on a zombie). */
-async function processGone(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function startOnce(binary: string, dir: string, backends: number[]): Promise<LoadBalancer | 'port taken'> {
   const port = await freePort();

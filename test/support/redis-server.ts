@@ -2,11 +2,11 @@
 // persistence (infra.md §1). Without the binary, a suite is skipped loudly on a developer machine and
 // fails under CI (where .ci/run installs the Debian package).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary, freePort, portOpen, requireInstalled, sleep } from './server-tools.js';
 import { afterAll, beforeAll } from 'vitest';
 
 export const REDIS_APT_PACKAGE = 'redis-server';
@@ -23,48 +23,15 @@ export interface RedisServer {
 
 /** The redis-server binary on PATH, or undefined. */
 export function findRedisServer(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, 'redis-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findBinary('redis-server');
 }
-
-let warned = false;
 
 /**
  * For `describe.runIf(redisServerAvailable())`: true when redis-server is installed. Otherwise throws
  * under CI (`CI=true`), and elsewhere warns loudly and returns false so the suite is skipped.
  */
 export function redisServerAvailable(): boolean {
-  if (findRedisServer()) return true;
-  const hint = `install the Debian package "${REDIS_APT_PACKAGE}" (apt-get install -y --no-install-recommends ${REDIS_APT_PACKAGE})`;
-  if (process.env.CI === 'true') {
-    throw new Error(`redis-server was not found on PATH, and CI must run the Redis tests: ${hint}`);
-  }
-  if (!warned) {
-    warned = true;
-    console.warn(`\n*** SKIPPING the Redis tests: redis-server was not found on PATH. To run them, ${hint}. ***\n`);
-  }
-  return false;
-}
-
-/** A free loopback port (the server may still lose a race for it; startRedisServer retries). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+  return requireInstalled('Redis', findRedisServer() ? [] : ['redis-server'], REDIS_APT_PACKAGE);
 }
 
 /** Sends PING on a raw socket; true on `+PONG`. */
@@ -87,18 +54,10 @@ function ping(port: number, timeoutMs = 500): Promise<boolean> {
 }
 
 /** True once nothing accepts connections on the port. */
-function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
+async function portClosed(port: number): Promise<boolean> {
+  return !(await portOpen(port));
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function logTail(dir: string): Promise<string> {
   const text = await readFile(path.join(dir, 'redis.log'), 'utf8').catch(() => '(no log)');

@@ -4,11 +4,10 @@
 // A missing binary fails the suite under CI=true (naming the apt packages) and otherwise skips it with
 // a loud warning, so a developer without the packages still runs everything else.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { findBinary, freePorts, portOpen, processGone, requireInstalled } from './server-tools.js';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientSettings } from '../../src/index.js';
 
@@ -54,40 +53,13 @@ const SCRIPTS = path.join(process.cwd(), 'test', 'support');
 // The SDK warns once per process that its 2027 releases will need Node 22; the pinned version runs on 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-function onPath(binary: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, binary)));
-}
-
 /**
  * Whether the server's binaries are installed. Missing under CI=true: throws (the suite must not pass
  * by skipping); otherwise warns loudly and answers false. Synchronous, for `describe.skipIf`.
  */
 export function s3ServerAvailable(kind: S3ServerKind): boolean {
   const spec = SPECS[kind];
-  const missing = spec.binaries.filter((b) => !onPath(b));
-  if (missing.length === 0) return true;
-  const message = `${kind} is not installed (missing ${missing.join(', ')}): apt-get install -y --no-install-recommends ${spec.packages}`;
-  if (process.env.CI === 'true') throw new Error(`${message}. CI must install it (.ci/run).`);
-  console.warn(`\n!!! SKIPPING the ${kind} S3 tests: ${message}\n`);
-  return false;
-}
-
-/** Distinct free loopback ports (all held open at once, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
+  return requireInstalled(`${kind} S3`, spec.binaries.filter((b) => !findBinary(b, ['/usr/sbin'])), spec.packages);
 }
 
 function run(script: string, args: string[]): Promise<string> {
@@ -100,27 +72,6 @@ function run(script: string, args: string[]): Promise<string> {
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}:\n${err}${out}`))));
   });
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Gone means no such process or a zombie (PID 1 here reaps slowly; `kill -0` succeeds on a zombie). */
-async function processGone(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {
