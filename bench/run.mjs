@@ -165,7 +165,6 @@ async function makeSources(spec) {
 // seconds (free page reporting) and re-touching it costs up to ~2.5 ms/MiB. So before every timed phase the
 // bench writes and deletes as many bytes as the phase will write, then waits `--settle` seconds.
 let lastFreeAt = 0;
-let lastWorkload;
 
 /** Writes and deletes as many bytes as the timed phase will write, so that every run starts from the same
  * page-cache history ("that much was freed `settle` s ago") whatever ran before it. Without this the first
@@ -205,12 +204,7 @@ async function oneRun(def, workload, rep, spec) {
     const hooks = {
       settle: async () => {
         if (spec.files) primeSources(spec.files);
-        if (opts.settle > 0) {
-          // The first run of a workload did not follow a run of the same size: prime twice to give it the
-          // same history as the others (a large write + delete, then the prime).
-          if (lastWorkload !== workload) await primeMemory(spec.count * spec.size);
-          await primeMemory(spec.count * spec.size);
-        }
+        if (opts.settle > 0) await primeMemory(spec.count * spec.size);
         const wait = lastFreeAt + opts.settle * 1000 - Date.now();
         if (wait > 0) await sleep(wait);
       },
@@ -245,7 +239,6 @@ async function oneRun(def, workload, rep, spec) {
       execFileSync('sync');
     } catch {}
     lastFreeAt = Date.now();
-    lastWorkload = workload;
     await sleep(opts.quick ? 100 : 500);
   }
   return record;
@@ -297,7 +290,7 @@ const load = os.loadavg()[0];
 console.log(`load average (1 min): ${load.toFixed(2)}${load > 0.5 ? '  WARNING: the machine is not idle; figures will be noisy' : ''}\n`);
 const startedAt = Date.now();
 
-const results = { command, machine, date: new Date().toISOString(), options: { ...opts, out: undefined }, specs: {}, runs: [] };
+const results = { command, machine, date: new Date().toISOString(), options: { ...opts, out: undefined }, specs: {}, pilots: [], runs: [] };
 const save = () => {
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, JSON.stringify(results, null, 1));
@@ -313,6 +306,13 @@ try {
   for (let rep = 1; rep <= opts.reps; rep++) {
     console.log(`repetition ${rep}/${opts.reps}`);
     for (const w of opts.workloads) {
+      // Pilot: an uncounted floor run first. The first run of a workload block paid up to 2× the kernel
+      // time of the following ones (page-cache history, see README), and that was always the floor.
+      if (opts.settle > 0) {
+        const p = await oneRun(servers[0], w, rep, SPECS[w]);
+        console.log(`${line(p)}  (pilot, not counted)`);
+        results.pilots.push(p);
+      }
       for (const def of servers) {
         if (def.only && !def.only.includes(w)) continue;
         // A run that failed, or during which other processes used > maxOther of the machine, is repeated (up
