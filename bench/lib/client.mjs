@@ -218,8 +218,10 @@ export async function runWorkload({ port, spec, hooks = {} }) {
   await pool(spec.warmup, 4, () => rawUpload(warm, endpoint, spec.warmupSize, spec.warmupSize));
   if (warm.uploads.length === 0) throw new Error(`warm-up failed: ${warm.notes.join('; ')}`);
   await hooks.settle?.();
-  const poller = startPoller(warm.uploads[0].url, spec.headIntervalMs);
-  await poller.ready;
+  // headIntervalMs 0: no poller (the S3 bench: every HEAD would be a read from the object store that
+  // the raw anchor does not make).
+  const poller = spec.headIntervalMs > 0 ? startPoller(warm.uploads[0].url, spec.headIntervalMs) : undefined;
+  await poller?.ready;
 
   const st = mk();
   const connectionsBefore = connections;
@@ -232,7 +234,7 @@ export async function runWorkload({ port, spec, hooks = {} }) {
   const cpu = process.cpuUsage(cpu0);
   const timedConnections = connections - connectionsBefore;
   await hooks.timedEnd?.();
-  const head = await poller.stop();
+  const head = poller ? await poller.stop() : { lat: [], errors: 0 };
 
   const v = await verify(agent, st.uploads);
   agent.destroy();
