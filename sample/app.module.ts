@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TusModule } from '../src/index.js';
+import { MAX_UPLOAD_SIZE, sampleConfig, type SampleConfig } from './sample.config.js';
+import { StorageModule, UploadStorage } from './storage.module.js';
 import { CheckMetadataHandler } from './uploads/check-metadata.handler.js';
 import { ProgressLogger } from './uploads/progress.logger.js';
 import { RecordUploadHandler } from './uploads/record-upload.handler.js';
@@ -12,31 +15,39 @@ import { UploadMetadataDto } from './uploads/upload-metadata.dto.js';
 import { UploadsController } from './uploads/uploads.controller.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
-const uploadDir = process.env.UPLOAD_DIR ?? './uploads';
-// The database file lives in the upload directory, which must exist before TypeORM opens it.
-mkdirSync(uploadDir, { recursive: true });
-
 @Module({
   imports: [
-    // An embedded SQLite database (sql.js: no native build), kept beside the uploads.
-    TypeOrmModule.forRoot({
-      type: 'sqljs',
-      location: join(uploadDir, '.sample.sqlite'),
-      autoSave: true,
-      entities: [UploadEntity],
-      synchronize: true,
+    // Settings from environment variables (sample.config.ts lists them), read when the app is created.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [sampleConfig] }),
+    // An embedded SQLite database (sql.js: no native build), kept in the upload directory.
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => {
+        const { uploadDir } = config.getOrThrow<SampleConfig>('sample');
+        mkdirSync(uploadDir, { recursive: true }); // TypeORM does not create the database's directory
+        return { type: 'sqljs', location: join(uploadDir, '.sample.sqlite'), autoSave: true, entities: [UploadEntity], synchronize: true };
+      },
     }),
     UploadsModule,
-    TusModule.forRoot({
+    TusModule.forRootAsync({
+      imports: [StorageModule, UploadsModule], // for the factory, and for the handlers (UploadsModule's repository)
+      inject: [ConfigService, UploadStorage],
+      useFactory: (config: ConfigService, storage: UploadStorage) => {
+        const { uploadDir, trustProxy } = config.getOrThrow<SampleConfig>('sample');
+        return {
+          directory: uploadDir,
+          store: storage.store, // an S3Store with S3_BUCKET, else the file store in `directory`
+          locker: storage.locker, // a RedisLocker with REDIS_URL, else in-memory
+          trustProxy,
+          maxSize: MAX_UPLOAD_SIZE,
+          principal: (request: AuthenticatedRequest) => request.user.id,
+          metadata: UploadMetadataDto,
+        };
+      },
       path: 'files',
-      directory: uploadDir,
-      maxSize: 10 * 1024 ** 3,
       guards: [TokenGuard],
-      principal: (request: AuthenticatedRequest) => request.user.id,
-      metadata: UploadMetadataDto,
       preCreateHandler: CheckMetadataHandler,
       uploadCompleteHandler: RecordUploadHandler,
-      imports: [UploadsModule],
     }),
   ],
   controllers: [UploadsController],
