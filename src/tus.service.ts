@@ -121,7 +121,8 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     try {
       await this.store.init();
     } catch (error) {
-      throw new Error(`TusModule: the upload store could not be prepared (${(error as Error).message}); check the "directory" option and its permissions`, { cause: error });
+      const hint = this.store instanceof FileStore ? 'check the "directory" option and its permissions' : "check the store's settings (bucket, endpoint, credentials)";
+      throw new Error(`TusModule: the upload store could not be prepared (${(error as Error).message}); ${hint}`, { cause: error });
     }
     if (this.options.cleanupInterval > 0) {
       this.cleanupTimer = setInterval(() => void this.runCleanup(), this.options.cleanupInterval);

@@ -53,6 +53,14 @@ for (const kind of ['swift', 'rgw'] as S3ServerKind[]) {
       return { bytes: Buffer.from(await out.Body!.transformToByteArray()), type: out.ContentType };
     };
 
+    it('a bucket that does not exist stops the start and says what to do', async () => {
+      const store = new S3Store({ clientConfig: server.clientConfig, bucket: 'no-such-bucket' });
+      h.defer(() => store.destroy());
+      await expect(h.start('express', { options: { path: 'files', store } })).rejects.toThrow(
+        /could not be prepared \(the bucket "no-such-bucket" does not exist: create it, or set the S3Store option createBucket: true\); check the store's settings/,
+      );
+    });
+
     describe.each(ADAPTERS)('%s', (adapter) => {
       it('create, PATCH in chunks (a checksum refused, then accepted), HEAD, GET with Range, DELETE', async () => {
         const { url, prefix } = await boot(adapter);

@@ -84,7 +84,8 @@ export class S3Api {
     try {
       await this.send(new this.sdk.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      if (!create || !isNotFound(error)) throw error;
+      if (!isNotFound(error)) throw error;
+      if (!create) throw new Error(`the bucket "${this.bucket}" does not exist: create it, or set the S3Store option createBucket: true`, { cause: error });
       await this.send(new this.sdk.CreateBucketCommand({ Bucket: this.bucket }));
     }
   }
