@@ -1,5 +1,5 @@
 import type { Locker } from '../locking/locker.js';
-import type { ByteSpan, StoredUpload, UploadStore } from '../storage/upload-store.js';
+import type { ByteSpan, PendingCompletion, StoredUpload, UploadStore } from '../storage/upload-store.js';
 import type { Readable } from 'node:stream';
 import type { EmitEvent } from './tus-events.js';
 import { toUploadRecord, type EngineHooks } from './upload-record.js';
@@ -18,7 +18,9 @@ const MAX_RETRY_DELAY = 60 * 60 * 1000;
  * completion before the handler runs and clears it only after the handler succeeded, so a crash or a
  * failure (other than a deliberate HttpException, which is an answer, not a fault) leaves the record
  * behind: `resume()` runs it again at start-up and on a schedule with exponential backoff. A lock per
- * upload keeps two runs (two requests, two instances, a retry and a request) from overlapping.
+ * upload keeps two runs (two requests, two instances, a retry and a request) from overlapping, and a
+ * retry reads the record again under that lock: a run that finished (or failed and was put off) since
+ * the listing is not repeated.
  */
 export class CompletionRunner {
   constructor(
@@ -54,16 +56,42 @@ export class CompletionRunner {
         await this.store.clearPendingCompletion(pending.id);
         continue;
       }
-      ran++;
-      // A retry has no request: the handler sees `request` undefined (the params are kept).
-      await this.run(found.upload, undefined, pending.params, pending.attempts).catch(() => undefined);
+      // A retry has no request: the handler sees `request` undefined (the params are kept). A run that
+      // failed counts too: it has rescheduled itself.
+      if (await this.run(found.upload, undefined, pending.params, pending.attempts, now).catch(() => true)) ran++;
     }
     return ran;
   }
 
-  private async run(upload: StoredUpload, request: unknown, params: Record<string, string>, attempts: number): Promise<void> {
+  /**
+   * Runs the handler under the upload's completion lock; false when it did not run. With `dueBy` (a
+   * retry from a listing, which may be stale by now) the record is read again under the lock, and the
+   * run happens only while it is still pending and due, with its current attempts and params.
+   */
+  private async run(upload: StoredUpload, request: unknown, params: Record<string, string>, attempts: number, dueBy?: number): Promise<boolean> {
     const lock = await this.locker.tryAcquire(`completion:${upload.id}`);
-    if (!lock) return; // already running elsewhere: that run owns the outcome
+    if (!lock) return false; // already running elsewhere: that run owns the outcome
+    try {
+      if (dueBy !== undefined) {
+        const current = await this.pendingOf(upload.id);
+        if (!current || current.notBefore > dueBy) return false; // done meanwhile, or put off by a failed run
+        ({ params, attempts } = current);
+      }
+      await this.invoke(upload, request, params, attempts);
+      return true;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The pending completion of `id` as stored now (a store without the lookup is listed). */
+  private async pendingOf(id: string): Promise<PendingCompletion | undefined> {
+    if (this.store.getPendingCompletion) return this.store.getPendingCompletion(id);
+    for await (const pending of this.store.listPendingCompletions()) if (pending.id === id) return pending;
+    return undefined;
+  }
+
+  private async invoke(upload: StoredUpload, request: unknown, params: Record<string, string>, attempts: number): Promise<void> {
     const record = toUploadRecord(upload);
     try {
       await this.hooks.uploadComplete!(record, { request, params, read: (range) => this.read(upload, range) });
@@ -81,8 +109,6 @@ export class CompletionRunner {
       }
       this.emit({ type: 'failed', id: upload.id, status: deliberate ? (error as { getStatus(): number }).getStatus() : 500, reason });
       throw error;
-    } finally {
-      await lock.release();
     }
   }
 }

@@ -251,17 +251,27 @@ export class FileStore implements UploadStore {
     await unlinkQuietly(join(this.directory, checkedId(id) + COMPLETION_SUFFIX));
   }
 
+  async getPendingCompletion(id: string): Promise<PendingCompletion | undefined> {
+    return this.readPending(checkedId(id));
+  }
+
   async *listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }> {
     for (const name of await readdir(this.directory)) {
       if (!name.endsWith(COMPLETION_SUFFIX)) continue;
       const id = name.slice(0, -COMPLETION_SUFFIX.length);
       if (!isValidUploadId(id)) continue;
-      try {
-        yield { ...(JSON.parse(await readFile(join(this.directory, name), 'utf8')) as PendingCompletion), id };
-      } catch {
-        // Removed meanwhile, or torn by a crash before the handler ever ran: retry from scratch.
-        yield { id, attempts: 0, notBefore: 0, params: {} };
-      }
+      const pending = await this.readPending(id);
+      if (pending) yield { ...pending, id };
+    }
+  }
+
+  /** Undefined once cleared (removed meanwhile); a record torn by a crash before the handler ever ran is retried from scratch. */
+  private async readPending(id: string): Promise<PendingCompletion | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.directory, id + COMPLETION_SUFFIX), 'utf8')) as PendingCompletion;
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return undefined;
+      return { attempts: 0, notBefore: 0, params: {} };
     }
   }
 

@@ -220,6 +220,10 @@ export class S3Store implements UploadStore {
     await (await this.connection()).delete([this.keys.completion(id)]);
   }
 
+  async getPendingCompletion(id: string): Promise<PendingCompletion | undefined> {
+    return (await this.connection()).getJson<PendingCompletion>(this.keys.completion(id));
+  }
+
   async *listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }> {
     const api = await this.connection();
     const prefix = this.keys.completions();

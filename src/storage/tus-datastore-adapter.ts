@@ -197,6 +197,10 @@ export class TusDataStoreAdapter implements UploadStore {
     if (side?.pending) await this.side.set(id, { ...side, pending: undefined });
   }
 
+  async getPendingCompletion(id: string): Promise<PendingCompletion | undefined> {
+    return (await this.side.get(id))?.pending;
+  }
+
   async *listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }> {
     if (!this.side.list) return;
     for (const id of await this.side.list()) {

@@ -119,6 +119,11 @@ export interface UploadStore {
   clearPendingCompletion(id: string): Promise<void>;
   listPendingCompletions(): AsyncIterable<PendingCompletion & { id: string }>;
   /**
+   * One upload's pending completion as stored now, or undefined once cleared. A retry reads it under the
+   * completion lock, since a listing may be stale by then; without this method it lists them all.
+   */
+  getPendingCompletion?(id: string): Promise<PendingCompletion | undefined>;
+  /**
    * The stored bytes of an upload: `range` (inclusive at both ends, like HTTP's `bytes=start-end`)
    * or, without it, all of them. The caller asks only for bytes below the offset it looked up; an
    * upload nothing was written to yet reads as empty.

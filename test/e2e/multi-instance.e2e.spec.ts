@@ -10,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../../src/index.js';
-import { CHILD, REPO_ROOT, killHard, startChild, type Child } from '../support/child.js';
+import { CHILD, REPO_ROOT, killHard, sharedStorageEnv, startChild, type Child } from '../support/child.js';
 import { header, openRequest, request, type HttpResponse } from '../support/http.js';
 import { nginxAvailable, startLoadBalancer, type LoadBalancer } from '../support/nginx.js';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -40,25 +39,11 @@ describe('several instances behind nginx (Redis locks, S3Store on Swift)', () =>
 
     beforeAll(async () => {
       [redis, s3] = await Promise.all([startRedisServer(), startS3Server('swift')]);
-      const setup = new S3Store({ clientConfig: s3.clientConfig, bucket: BUCKET, createBucket: true });
-      await setup.init();
-      setup.destroy();
+      const shared = await sharedStorageEnv(s3, redis, BUCKET, 'uploads/');
       dir = await mkdtemp(path.join(os.tmpdir(), 'nestjs-tus-multi-'));
-      const credentials = s3.clientConfig.credentials as { accessKeyId: string; secretAccessKey: string };
       for (const name of names) {
         children.push(
-          await startChild(dir, {
-            INSTANCE: name,
-            S3_ENDPOINT: s3.endpoint,
-            S3_BUCKET: BUCKET,
-            S3_ACCESS_KEY: credentials.accessKeyId,
-            S3_SECRET_KEY: credentials.secretAccessKey,
-            S3_PREFIX: 'uploads/',
-            S3_PART_SIZE: String(PART),
-            REDIS_URL: redis.url,
-            LOCK_TTL: String(LOCK_TTL),
-            TRUST_PROXY: 'loopback',
-          }),
+          await startChild(dir, { ...shared, INSTANCE: name, S3_PART_SIZE: String(PART), LOCK_TTL: String(LOCK_TTL), TRUST_PROXY: 'loopback' }),
         );
       }
       // Backends first, nginx after they listen (infra.md §3).

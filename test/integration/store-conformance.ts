@@ -251,7 +251,7 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
       await expect(store.create({ id: 'f2', length: 1, metadata: {}, createdAt: Date.now(), folder: '../out' })).rejects.toThrow(/invalid upload folder/);
     });
 
-    it('keeps pending completions durably: another instance lists them until cleared', async () => {
+    it('keeps pending completions durably: another instance lists and reads them until cleared', async () => {
       await create('pc1', 0);
       await create('pc2', 0);
       await store.setPendingCompletion('pc1', { attempts: 0, notBefore: 0, params: { user: 'a' } });
@@ -263,8 +263,11 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
         { id: 'pc1', attempts: 0, notBefore: 0, params: { user: 'a' } },
         { id: 'pc2', attempts: 2, notBefore: 1234, params: {}, lastError: 'boom' },
       ]);
+      expect(await restarted.getPendingCompletion!('pc2')).toEqual({ attempts: 2, notBefore: 1234, params: {}, lastError: 'boom' });
       await restarted.clearPendingCompletion('pc1');
       await restarted.clearPendingCompletion('never-set');
+      expect(await store.getPendingCompletion!('pc1')).toBeUndefined();
+      expect(await store.getPendingCompletion!('never-set')).toBeUndefined();
       expect((await collectAll(store.listPendingCompletions())).map((p) => p.id)).toEqual(['pc2']);
     });
 

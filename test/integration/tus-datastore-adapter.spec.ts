@@ -75,7 +75,9 @@ describe('TusDataStoreAdapter over @tus/file-store', () => {
     const pending: unknown[] = [];
     for await (const item of store.listPendingCompletions()) pending.push(item);
     expect(pending).toEqual([{ id: 'p1', attempts: 1, notBefore: 5, params: { a: 'b' } }]);
+    expect(await store.getPendingCompletion('p1')).toEqual({ attempts: 1, notBefore: 5, params: { a: 'b' } });
     await store.clearPendingCompletion('p1');
+    expect(await store.getPendingCompletion('p1')).toBeUndefined();
     const after: unknown[] = [];
     for await (const item of store.listPendingCompletions()) after.push(item);
     expect(after).toEqual([]);
