@@ -1,7 +1,7 @@
 // S3 benchmark: W1 and W3 through tus servers on an S3-compatible store, each divided by a raw
 // @aws-sdk/client-s3 multipart upload of the same bytes to the same server in the same repetition.
 // Usage: node bench/s3.mjs [--backend swift|rgw] [--reps N] [--workloads W1,W3] [--servers raw,nestjs-tus,...]
-//        [--quick] [--settle S] [--no-build] [--profile <server id>] [--out file]
+//        [--quick] [--settle S] [--concurrency N] [--no-build] [--profile <server id>] [--out file]
 // Servers: raw (the anchor), floor-s3 (the cheapest Node hop: bench/servers/s3-floor.mjs), nestjs-tus (Express), nestjs-tus-fastify, tus-server (@tus/server + @tus/s3-store),
 // nestjs-tus-lb (two nestjs-tus instances on Redis behind nginx round robin; W1 only).
 // The object store, Redis and nginx are the test suite's (test/support, Debian packages; see bench/README.md).
@@ -21,7 +21,7 @@ const ROOT = path.dirname(BENCH);
 const MiB = 1024 * 1024;
 const PART_SIZE = 8 * MiB; // every store's default, and the anchor's
 
-const opts = { backend: 'swift', reps: undefined, workloads: 'W1,W3', servers: 'raw,floor-s3,nestjs-tus,nestjs-tus-fastify,tus-server,nestjs-tus-lb', quick: false, settle: undefined, build: true, profile: undefined, out: path.join(BENCH, 'results', 's3-latest.json') };
+const opts = { backend: 'swift', reps: undefined, workloads: 'W1,W3', servers: 'raw,floor-s3,nestjs-tus,nestjs-tus-fastify,tus-server,nestjs-tus-lb', quick: false, settle: undefined, build: true, profile: undefined, concurrency: undefined, out: path.join(BENCH, 'results', 's3-latest.json') };
 for (let i = 2; i < process.argv.length; i++) {
   const [k, inline] = process.argv[i].split('=', 2);
   const val = () => inline ?? process.argv[++i];
@@ -33,6 +33,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (k === '--settle') opts.settle = val();
   else if (k === '--no-build') opts.build = false;
   else if (k === '--profile') opts.profile = val();
+  else if (k === '--concurrency') opts.concurrency = Number(val());
   else if (k === '--out') opts.out = path.resolve(val());
   else if (k === '--help' || k === '-h') {
     console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(0, 7).join('\n'));
@@ -63,6 +64,8 @@ const SPECS = {
   W3: { ...common, count: opts.quick ? 300 : 2000, size: 64 * 1024, concurrency: 32, patchSize: 64 * 1024 },
 };
 for (const w of opts.workloads) if (!SPECS[w]) throw new Error(`the S3 bench runs W1 and W3, not ${w}`);
+// --concurrency: uploads at a time in every workload (e.g. 1: one client's upload, where receiving and sending alternate).
+if (opts.concurrency) for (const spec of Object.values(SPECS)) spec.concurrency = opts.concurrency;
 
 // ---------- infrastructure (the test suite's helpers, compiled by `tsc -p tsconfig.json`) ----------
 process.chdir(ROOT); // the start scripts are found relative to the repo root

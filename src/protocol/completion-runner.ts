@@ -38,12 +38,22 @@ export class CompletionRunner {
       this.emit({ type: 'completed', upload: toUploadRecord(upload) });
       return;
     }
-    await this.store.setPendingCompletion(upload.id, { attempts: 0, notBefore: 0, params });
+    // The lock first, then the record: a scan that lists the fresh record finds the lock held and leaves
+    // this run (and its answer to the PATCH) alone.
+    const lock = await this.locker.tryAcquire(`completion:${upload.id}`);
+    try {
+      await this.store.setPendingCompletion(upload.id, { attempts: 0, notBefore: 0, params });
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
+    if (!lock) return; // held elsewhere (not expected for a fresh completion): the record makes a scan run it
+    const run = () => this.invoke(upload, request, params, 0).finally(() => lock.release());
     if (this.settings.background) {
-      setImmediate(() => void this.run(upload, request, params, 0).catch(() => undefined));
+      setImmediate(() => void run().catch(() => undefined));
       return;
     }
-    await this.run(upload, request, params, 0);
+    await run();
   }
 
   /** Runs the pending completions that are due (after a crash, or failed ones whose backoff passed). */
@@ -64,20 +74,17 @@ export class CompletionRunner {
   }
 
   /**
-   * Runs the handler under the upload's completion lock; false when it did not run. With `dueBy` (a
-   * retry from a listing, which may be stale by now) the record is read again under the lock, and the
-   * run happens only while it is still pending and due, with its current attempts and params.
+   * Runs a retry under the upload's completion lock; false when it did not run. The listing it came from
+   * may be stale by now, so the record is read again under the lock, and the run happens only while it
+   * is still pending and due, with its current attempts and params.
    */
-  private async run(upload: StoredUpload, request: unknown, params: Record<string, string>, attempts: number, dueBy?: number): Promise<boolean> {
+  private async run(upload: StoredUpload, request: unknown, params: Record<string, string>, attempts: number, dueBy: number): Promise<boolean> {
     const lock = await this.locker.tryAcquire(`completion:${upload.id}`);
     if (!lock) return false; // already running elsewhere: that run owns the outcome
     try {
-      if (dueBy !== undefined) {
-        const current = await this.pendingOf(upload.id);
-        if (!current || current.notBefore > dueBy) return false; // done meanwhile, or put off by a failed run
-        ({ params, attempts } = current);
-      }
-      await this.invoke(upload, request, params, attempts);
+      const current = await this.pendingOf(upload.id);
+      if (!current || current.notBefore > dueBy) return false; // done meanwhile, or put off by a failed run
+      await this.invoke(upload, request, current.params, current.attempts);
       return true;
     } finally {
       await lock.release();
