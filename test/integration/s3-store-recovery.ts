@@ -53,6 +53,22 @@ export function s3RecoveryTests(env: () => S3Env): void {
       store.destroy();
     });
 
+    it('two parts uploaded but never committed (a known length overlaps a commit with the next upload) are replaced', async () => {
+      const prefix = `crash${++n}/`;
+      const store = open(prefix);
+      const data = pattern(4 * P + 10, 53);
+      await store.create({ id: 'a2', length: data.length, metadata: {}, createdAt: Date.now() });
+      expect(await store.append('a2', 0, once(data.subarray(0, P)))).toBe(P);
+      // Killed after uploading parts 2 and 3, with neither commit landed.
+      await strayPart(prefix, 'a2', 2, pattern(P, 668));
+      await strayPart(prefix, 'a2', 3, pattern(P, 669));
+      const found = await open(prefix).lookup('a2');
+      expect(found.state === 'active' && found.upload.offset).toBe(P);
+      expect(await open(prefix).append('a2', P, once(data.subarray(P)))).toBe(data.length);
+      expect(sha256(await collect(await store.read('a2')))).toBe(sha256(data));
+      store.destroy();
+    });
+
     it('a stray part with nothing left to write is replaced by an empty last part (RGW refuses to leave one out)', async () => {
       const prefix = `crash${++n}/`;
       const store = open(prefix);
