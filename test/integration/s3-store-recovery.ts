@@ -69,6 +69,28 @@ export function s3RecoveryTests(env: () => S3Env): void {
       store.destroy();
     });
 
+    it('parts uploaded in one PATCH are committed by its end, on a part boundary and when the body fails', async () => {
+      const prefix = `crash${++n}/`;
+      const store = open(prefix);
+      const data = pattern(5 * P + 10, 54);
+      await store.create({ id: 'e', length: data.length, metadata: {}, createdAt: Date.now() });
+      // Two whole parts and nothing more: no piece to store, yet both parts' commit is owed.
+      expect(await store.append('e', 0, once(data.subarray(0, 2 * P)))).toBe(2 * P);
+      let found = await open(prefix).lookup('e');
+      expect(found.state === 'active' && found.upload.offset).toBe(2 * P);
+      // A body that fails after two more parts: the parts that reached the store count.
+      async function* failing(): AsyncIterable<Buffer[]> {
+        yield [data.subarray(2 * P, 4 * P)];
+        throw new Error('the client went away');
+      }
+      await expect(store.append('e', 2 * P, failing())).rejects.toThrow('the client went away');
+      found = await open(prefix).lookup('e');
+      expect(found.state === 'active' && found.upload.offset).toBe(4 * P);
+      expect(await store.append('e', 4 * P, once(data.subarray(4 * P)))).toBe(data.length);
+      expect(sha256(await collect(await store.read('e')))).toBe(sha256(data));
+      store.destroy();
+    });
+
     it('a stray part with nothing left to write is replaced by an empty last part (RGW refuses to leave one out)', async () => {
       const prefix = `crash${++n}/`;
       const store = open(prefix);
