@@ -88,7 +88,7 @@ export class BodyWriter {
         upload.id,
         upload.offset,
         source,
-        verifier && { verify: () => verifier.verify(reader.end === 'complete', trailersOf(req)) },
+        { upload, verify: verifier ? () => verifier.verify(reader.end === 'complete', trailersOf(req)) : undefined },
       );
     } catch (error) {
       if (error instanceof StorageFullError) {

@@ -1,5 +1,5 @@
 import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
-import { StorageFullError, UploadExistsError, type NewUpload, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
+import { StorageFullError, UploadExistsError, type CreateOptions, type NewUpload, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
 import { TusError } from './tus-error.js';
 
 /**
@@ -35,9 +35,9 @@ async function storeCall<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** Creates the upload in the store: full storage is 507, an id already taken (a PreCreateHandler's) 409. */
-export async function createStored(store: UploadStore, upload: NewUpload): Promise<StoredUpload> {
+export async function createStored(store: UploadStore, upload: NewUpload, options?: CreateOptions): Promise<StoredUpload> {
   try {
-    return await storeCall(() => store.create(upload));
+    return await storeCall(() => store.create(upload, options));
   } catch (error) {
     if (error instanceof UploadExistsError) throw new TusError(409, 'ERR_UPLOAD_EXISTS', `an upload with id ${upload.id} already exists`);
     throw error;

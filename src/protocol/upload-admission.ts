@@ -8,6 +8,8 @@ import type { EngineHooks, PreCreateContext } from './upload-record.js';
 /** How an admitted upload is to be created: its id, and what the application decided about it. */
 export interface Admission {
   id: string;
+  /** The id is ours (random), not the PreCreateHandler's: the store need not check that it is free. */
+  generatedId: boolean;
   owner?: string;
   serverMetadata?: Record<string, unknown>;
   folder?: string;
@@ -41,6 +43,7 @@ export class UploadAdmission {
     }
     return {
       id: decision.id ?? newUploadId(),
+      generatedId: decision.id === undefined,
       owner: decision.owner ?? (await this.principalOf(req)),
       serverMetadata: decision.serverMetadata,
       folder: decision.folder,

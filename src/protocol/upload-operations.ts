@@ -100,7 +100,7 @@ export class UploadOperations {
     }
 
     const concat = spec.partial ? ({ kind: 'partial' } as const) : undefined;
-    const { id, owner, serverMetadata, folder } = await this.admission.admit(req, spec.metadata, length, concat);
+    const { id, generatedId, owner, serverMetadata, folder } = await this.admission.admit(req, spec.metadata, length, concat);
     let upload = await createStored(this.config.store, {
       id,
       length,
@@ -111,7 +111,7 @@ export class UploadOperations {
       serverMetadata,
       folder,
       concat,
-    });
+    }, { generatedId });
     this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     const location = `${req.collectionUrl}/${id}`;
     await spec.onCreated?.(location, upload);
@@ -157,7 +157,7 @@ export class UploadOperations {
     const max = await this.maxSize(req.context);
     if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
 
-    const { id, owner, serverMetadata, folder } = await this.admission.admit(req, meta.metadata, length, { kind: 'final', parts: ids });
+    const { id, generatedId, owner, serverMetadata, folder } = await this.admission.admit(req, meta.metadata, length, { kind: 'final', parts: ids });
     const upload = await createStored(this.config.store, {
       id,
       length,
@@ -168,7 +168,7 @@ export class UploadOperations {
       serverMetadata,
       folder,
       concat: { kind: 'final', parts: ids, header: concat.header },
-    });
+    }, { generatedId });
     this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     // Link before checking again: a part completing in between then finds this final waiting.
     for (const part of parts) {

@@ -9,6 +9,7 @@ import {
   UploadExistsError,
   type AppendOptions,
   type ByteSpan,
+  type CreateOptions,
   type GoneReason,
   type NewUpload,
   type PendingCompletion,
@@ -61,6 +62,8 @@ export class S3Store implements UploadStore {
   readonly limits: Readonly<PartLimits>;
   private readonly keys: KeyLayout;
   private connecting: Promise<S3Api> | undefined;
+  /** What `lookup` read, by the upload it returned: an append under the same lock reuses it (one GET less per PATCH). */
+  private readonly lookedUp = new WeakMap<StoredUpload, InfoDocument>();
 
   constructor(private readonly options: S3StoreOptions) {
     if (typeof options?.bucket !== 'string' || options.bucket.length === 0) throw new Error('S3Store: the bucket option is required');
@@ -93,7 +96,7 @@ export class S3Store implements UploadStore {
     void this.connecting?.then((api) => api.destroy(), () => undefined);
   }
 
-  async create(upload: NewUpload): Promise<StoredUpload> {
+  async create(upload: NewUpload, options: CreateOptions = {}): Promise<StoredUpload> {
     if (!isValidUploadId(upload.id)) throw new Error(`invalid upload id ${JSON.stringify(upload.id)}`);
     if (upload.folder !== undefined && !isValidFolder(upload.folder)) throw new Error(`invalid upload folder ${JSON.stringify(upload.folder)}`);
     if (upload.length !== undefined && upload.length > this.limits.maxUploadSize) {
@@ -101,9 +104,9 @@ export class S3Store implements UploadStore {
     }
     const api = await this.connection();
     // Checked, then written: two creations of the same id at the same instant could both pass (S3
-    // compatibles lack a common create-if-absent). Generated ids are 128 random bits; a PreCreateHandler
-    // choosing ids must not hand out one id twice at once.
-    if ((await api.sizeOf(this.keys.info(upload.id))) !== undefined) throw new UploadExistsError(upload.id);
+    // compatibles lack a common create-if-absent). Generated ids are 128 random bits and not checked; a
+    // PreCreateHandler choosing ids must not hand out one id twice at once.
+    if (!options.generatedId && (await api.sizeOf(this.keys.info(upload.id))) !== undefined) throw new UploadExistsError(upload.id);
     const { concat, ...rest } = upload;
     const doc: InfoDocument = { ...rest, progress: { parts: 0, partBytes: 0, pieceSeq: 0, updatedAt: upload.createdAt } };
     if (concat) doc.concat = concat.kind === 'final' ? { kind: 'final', parts: concat.parts, header: concat.header } : { kind: 'partial' };
@@ -120,12 +123,14 @@ export class S3Store implements UploadStore {
     const doc = await this.readDocument(id);
     if (!doc) return { state: 'missing' };
     if (isTombstone(doc)) return { state: 'gone', reason: doc.gone };
-    return { state: 'active', upload: await this.toUpload(doc) };
+    const upload = await this.toUpload(doc);
+    this.lookedUp.set(upload, doc);
+    return { state: 'active', upload };
   }
 
   async append(id: string, offset: number, body: AsyncIterable<Buffer[]>, options: AppendOptions = {}): Promise<number> {
     const context = await this.context();
-    const doc = await this.readActive(id);
+    const doc = this.takeLookedUp(id, options.upload) ?? (await this.readActive(id));
     if (doc.concat?.kind === 'final') throw new Error(`upload ${id} is a final upload; its bytes come from its parts`);
     if (offsetOf(doc) !== offset) throw new Error(`upload ${id} is at offset ${offsetOf(doc)}, not ${offset}`);
     const writer = new UploadWriter(context, doc);
@@ -274,6 +279,14 @@ export class S3Store implements UploadStore {
 
   private async readDocument(id: string): Promise<StoredDocument | undefined> {
     return (await this.connection()).getJson<StoredDocument>(this.keys.info(id));
+  }
+
+  /** The info document a lookup read for `upload` (see AppendOptions.upload), once. */
+  private takeLookedUp(id: string, upload: StoredUpload | undefined): InfoDocument | undefined {
+    if (!upload) return undefined;
+    const doc = this.lookedUp.get(upload);
+    this.lookedUp.delete(upload);
+    return doc?.id === id ? doc : undefined;
   }
 
   private async readActive(id: string): Promise<InfoDocument> {

@@ -62,6 +62,16 @@ export interface PendingCompletion {
 
 export interface AppendOptions {
   verify?: () => boolean | Promise<boolean>;
+  /**
+   * The upload as `lookup` returned it moments ago, under the lock this append runs in: a store may
+   * reuse what it read for it rather than read it again (S3Store saves a request per PATCH).
+   */
+  upload?: StoredUpload;
+}
+
+export interface CreateOptions {
+  /** The id was generated here (128 random bits), not chosen by the application: a store may skip checking that it is free. */
+  generatedId?: boolean;
 }
 
 /**
@@ -84,7 +94,7 @@ export interface UploadStore {
   /** Prepares the store (creates directories, checks permissions). Called once at start-up. */
   init(): Promise<void>;
   /** Creates an empty upload. Rejects with {@link UploadExistsError} when the id is taken. */
-  create(upload: NewUpload): Promise<StoredUpload>;
+  create(upload: NewUpload, options?: CreateOptions): Promise<StoredUpload>;
   lookup(id: string): Promise<UploadLookup>;
   /**
    * Appends the batches at `offset` and resolves with the new offset. Bytes written before a failure
