@@ -64,7 +64,8 @@ export function send(agent, url, method, headers, bodyLength = 0) {
   });
 }
 
-async function pool(count, concurrency, fn) {
+/** Runs fn(0..count-1), `concurrency` at a time. */
+export async function pool(count, concurrency, fn) {
   let next = 0;
   const lanes = Array.from({ length: Math.min(count, concurrency) }, async () => {
     while (next < count) await fn(next++);

@@ -16,7 +16,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { PATTERN } from './client.mjs';
+import { PATTERN, pool } from './client.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -29,13 +29,6 @@ function patternBytes(n) {
     bodies.set(n, b);
   }
   return bodies.get(n);
-}
-
-async function pool(count, concurrency, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(count, concurrency) }, async () => {
-    while (next < count) await fn(next++);
-  }));
 }
 
 async function multipartUpload(client, bucket, key, size, partSize) {

@@ -68,7 +68,7 @@ export class CompletionRunner {
       }
       // A retry has no request: the handler sees `request` undefined (the params are kept). A run that
       // failed counts too: it has rescheduled itself.
-      if (await this.run(found.upload, undefined, pending.params, pending.attempts, now).catch(() => true)) ran++;
+      if (await this.run(found.upload, now).catch(() => true)) ran++;
     }
     return ran;
   }
@@ -78,13 +78,13 @@ export class CompletionRunner {
    * may be stale by now, so the record is read again under the lock, and the run happens only while it
    * is still pending and due, with its current attempts and params.
    */
-  private async run(upload: StoredUpload, request: unknown, params: Record<string, string>, attempts: number, dueBy: number): Promise<boolean> {
+  private async run(upload: StoredUpload, dueBy: number): Promise<boolean> {
     const lock = await this.locker.tryAcquire(`completion:${upload.id}`);
     if (!lock) return false; // already running elsewhere: that run owns the outcome
     try {
       const current = await this.pendingOf(upload.id);
       if (!current || current.notBefore > dueBy) return false; // done meanwhile, or put off by a failed run
-      await this.invoke(upload, request, current.params, current.attempts);
+      await this.invoke(upload, undefined, current.params, current.attempts);
       return true;
     } finally {
       await lock.release();

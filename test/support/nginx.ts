@@ -4,10 +4,9 @@
 // backend (`proxy_next_upstream off`), and `max_fails=0` so an early failure never takes a backend out of
 // rotation. Without the binary, a suite fails under CI=true and is skipped loudly elsewhere.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findBinary, freePort, portOpen, processGone, requireInstalled, sleep } from './server-tools.js';
+import { findBinary, freePort, portOpen, processGone, requireInstalled, sleep, startInTempDir } from './server-tools.js';
 
 export const NGINX_APT_PACKAGE = 'nginx';
 
@@ -114,23 +113,8 @@ async function startOnce(binary: string, dir: string, backends: number[]): Promi
 export async function startLoadBalancer(backends: number[]): Promise<LoadBalancer> {
   const binary = findNginx();
   if (!binary) throw new Error(`nginx was not found (Debian package "${NGINX_APT_PACKAGE}")`);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'nestjs-tus-nginx-'));
-  await mkdir(path.join(dir, 'tmp'));
-  try {
-    for (let tries = 0; tries < 5; tries++) {
-      const started = await startOnce(binary, dir, backends);
-      if (started === 'port taken') continue;
-      return {
-        ...started,
-        stop: async () => {
-          await started.stop();
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    throw new Error('nginx: no free port after 5 tries');
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  return startInTempDir('nginx', async (dir) => {
+    await mkdir(path.join(dir, 'tmp'), { recursive: true });
+    return startOnce(binary, dir, backends);
+  });
 }

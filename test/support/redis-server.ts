@@ -2,11 +2,10 @@
 // persistence (infra.md §1). Without the binary, a suite is skipped loudly on a developer machine and
 // fails under CI (where .ci/run installs the Debian package).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { findBinary, freePort, portOpen, requireInstalled, sleep } from './server-tools.js';
+import { findBinary, freePort, portOpen, requireInstalled, sleep, startInTempDir } from './server-tools.js';
 import { afterAll, beforeAll } from 'vitest';
 
 export const REDIS_APT_PACKAGE = 'redis-server';
@@ -125,24 +124,7 @@ async function startOnce(binary: string, dir: string): Promise<RedisServer | 'po
 export async function startRedisServer(): Promise<RedisServer> {
   const binary = findRedisServer();
   if (!binary) throw new Error(`redis-server was not found on PATH (Debian package "${REDIS_APT_PACKAGE}")`);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'nestjs-tus-redis-'));
-  try {
-    for (let tries = 0; tries < 5; tries++) {
-      const started = await startOnce(binary, dir);
-      if (started === 'port taken') continue;
-      return {
-        ...started,
-        stop: async () => {
-          await started.stop();
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    throw new Error('redis-server: no free port after 5 tries');
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+  return startInTempDir('redis', (dir) => startOnce(binary, dir));
 }
 
 /** Call at describe level: one server for the describe block, started before its tests and stopped after. */

@@ -2,8 +2,9 @@
 // failing under CI or skipping loudly elsewhere when it is missing, free loopback ports, and knowing
 // when a port or a process is gone (PID 1 here reaps slowly: a killed server lingers as a zombie).
 import { accessSync, constants } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 /** The executable `name` on PATH (then in `extraDirs`), or undefined. */
@@ -83,3 +84,31 @@ export async function processGone(pid: number): Promise<boolean> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts a server in a new temp dir (`nestjs-tus-<name>-…`), trying again when the free port it chose was
+ * taken before it bound (`startOnce` answers 'port taken'). The returned `stop()` also removes the dir.
+ */
+export async function startInTempDir<T extends { stop(): Promise<void> }>(
+  name: string,
+  startOnce: (dir: string) => Promise<T | 'port taken'>,
+): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `nestjs-tus-${name}-`));
+  try {
+    for (let tries = 0; tries < 5; tries++) {
+      const started = await startOnce(dir);
+      if (started === 'port taken') continue;
+      return {
+        ...started,
+        stop: async () => {
+          await started.stop();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    throw new Error(`${name}: no free port after 5 tries`);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

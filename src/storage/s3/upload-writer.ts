@@ -10,6 +10,9 @@ export interface StoreContext {
   limits: PartLimits;
 }
 
+/** Longest a PATCH with a known length goes without committing the parts it uploaded. */
+const COMMIT_INTERVAL_MS = 1000;
+
 /**
  * Appends bytes to one upload. Incoming bytes are copied into one part-sized buffer until it is full;
  * each part is uploaded from it and then committed in the info object, so the offset anyone
@@ -23,15 +26,13 @@ export interface StoreContext {
  *
  * When the length is known, commits are fewer and off the critical path: part n+1 is uploaded while
  * part n's commit is on its way, and during a long PATCH the parts are committed at most once per
- * COMMIT_INTERVAL (the end of the PATCH always commits). Committed part by part before the next
- * upload, W1 on Swift ran at 0.67 of a raw multipart upload (now 0.81). A crash can then leave several strays after the
- * last commit; the resumed upload overwrites them all: its parts are never larger than those planned
- * before (see partSizer), so it has at least as many, and its bytes are the same up to the known length.
- * With a deferred length a client could declare less than the strays hold, so there every part is
- * committed before the next one is uploaded.
+ * COMMIT_INTERVAL_MS (the end of the PATCH always commits). Committed part by part before the next
+ * upload, W1 on Swift ran at 0.67 of a raw multipart upload (now 0.81). A crash can then leave several
+ * strays after the last commit; the resumed upload overwrites them all: its parts are never larger than
+ * those planned before (see partSizer), so it has at least as many, and its bytes are the same up to
+ * the known length. With a deferred length a client could declare less than the strays hold, so there
+ * every part is committed before the next one is uploaded.
  */
-/** Longest a PATCH with a known length goes without committing the parts it uploaded. */
-const COMMIT_INTERVAL_MS = 1000;
 
 export class UploadWriter {
   /** Bytes after the committed parts, not stored yet (starting with the committed piece once read back). */
@@ -46,12 +47,11 @@ export class UploadWriter {
   private committedBeforeLast: Promise<void> = Promise.resolve();
   /** The length is known: commits overlap part uploads and are spaced out (see above). */
   private readonly overlapCommits: boolean;
-  /** Parts were advanced after the last commit was queued; `deferredThens` run once a commit covers them. */
-  private deferred = false;
+  /** Set while parts advanced after the last commit was queued: it commits them if no later part or end of body does (a stalled body). */
+  private commitTimer: NodeJS.Timeout | undefined;
+  /** Clean-ups owed by those parts, run once a commit covering them has landed. */
   private readonly deferredThens: Array<() => Promise<void>> = [];
   private lastCommitAt = Date.now();
-  /** Commits deferred parts when no later part does (a stalled body). */
-  private commitTimer: NodeJS.Timeout | undefined;
   private readonly sizeOf: (partNumber: number) => number;
   private readonly objectKey: string;
 
@@ -72,7 +72,7 @@ export class UploadWriter {
 
   /** Waits for the commits in flight, ignoring their failure (for error paths: never leave one running). */
   async drain(): Promise<void> {
-    if (this.deferred) this.commit(); // parts that did reach the store are kept
+    if (this.commitTimer) this.commit(); // parts that did reach the store are kept
     await this.committing.catch(() => undefined);
   }
 
@@ -140,7 +140,7 @@ export class UploadWriter {
     if (p.done) return;
     if (this.doc.length !== undefined && this.total === this.doc.length) return this.complete();
     if (!this.added || this.buffer.size === 0) {
-      if (this.deferred) await this.save();
+      if (this.commitTimer) await this.save();
       return;
     }
     const old = p.piece;
@@ -198,17 +198,15 @@ export class UploadWriter {
     // The consumed piece may go only once a commit that no longer names it has landed.
     const then = consumed ? () => this.deleteQuietly([this.ctx.keys.piece(this.doc.id, consumed.n)]) : undefined;
     if (this.overlapCommits && Date.now() - this.lastCommitAt < COMMIT_INTERVAL_MS) {
-      this.deferred = true;
       if (then) this.deferredThens.push(then);
-      this.commitTimer ??= setTimeout(() => {
-        this.commitTimer = undefined;
-        if (!this.deferred) return;
-        this.committedBeforeLast = this.committing;
-        this.commit();
-      }, COMMIT_INTERVAL_MS - (Date.now() - this.lastCommitAt));
+      this.commitTimer ??= setTimeout(() => this.commitParts(), COMMIT_INTERVAL_MS - (Date.now() - this.lastCommitAt));
       return;
     }
-    // Not awaited here: the next part's bytes are received (and with a known length, uploaded) meanwhile.
+    this.commitParts(then);
+  }
+
+  /** Queues the commit of the parts advanced so far; not awaited: the next part's bytes are received (and with a known length, uploaded) meanwhile. */
+  private commitParts(then?: () => Promise<void>): void {
     this.committedBeforeLast = this.committing;
     this.commit(then);
   }
@@ -283,7 +281,6 @@ export class UploadWriter {
     const key = this.ctx.keys.info(this.doc.id);
     const thens = this.deferredThens.splice(0);
     if (then) thens.push(then);
-    this.deferred = false;
     this.lastCommitAt = Date.now();
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
