@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkedId, errno, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
+import { metadataObject } from './metadata-object.js';
 import { LruCache } from './upload-cache.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
@@ -346,7 +347,7 @@ export class FileStore implements UploadStore {
       id: info.id,
       length: info.length,
       offset: size,
-      metadata: info.metadata,
+      metadata: metadataObject(info.metadata),
       rawMetadata: info.rawMetadata,
       createdAt: info.createdAt,
       updatedAt: updatedAt(info.createdAt, mtime),

@@ -1,4 +1,5 @@
 import { Readable, Transform } from 'node:stream';
+import { metadataObject } from './metadata-object.js';
 import type {
   ByteSpan,
   GoneReason,
@@ -125,7 +126,7 @@ export class TusDataStoreAdapter implements UploadStore {
         id,
         length: upload.size,
         offset: upload.offset,
-        metadata: { ...upload.metadata },
+        metadata: metadataObject(upload.metadata),
         rawMetadata: side?.rawMetadata,
         owner: side?.owner,
         serverMetadata: side?.serverMetadata,
