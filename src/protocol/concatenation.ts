@@ -68,12 +68,12 @@ export class FinalAssembler {
   ) {}
 
   /** The parts of a final about to be created: they must exist and be partial uploads. */
-  async loadParts(ids: string[], urls: string[], visible: (part: StoredUpload) => boolean): Promise<StoredUpload[]> {
+  async loadParts(ids: string[], urls: string[], visible: (owned: { owner?: string }) => boolean): Promise<StoredUpload[]> {
     const parts: StoredUpload[] = [];
     for (const [i, id] of ids.entries()) {
       const found = await this.store.lookup(id);
-      // Another principal's partial is reported exactly like one that does not exist.
-      if (found.state === 'missing' || (found.state === 'active' && !visible(found.upload))) {
+      // Another principal's partial (or its tombstone) is reported exactly like one that does not exist.
+      if (found.state === 'missing' || !visible(found.state === 'active' ? found.upload : found)) {
         throw badRequest('ERR_INVALID_CONCAT', `partial upload ${urls[i]} does not exist`);
       }
       if (found.state === 'gone') throw badRequest('ERR_INVALID_CONCAT', `partial upload ${urls[i]} was ${found.reason}`);

@@ -152,7 +152,7 @@ export class UploadOperations {
     const ids = concat.urls.map((url) => partIdFromUrl(url, req.collectionUrl));
     // Another principal's part is reported exactly like one that does not exist.
     const principal = await this.admission.principalOf(req);
-    const parts = await this.finals.loadParts(ids, concat.urls, (part) => this.admission.owns(principal, part));
+    const parts = await this.finals.loadParts(ids, concat.urls, (owner) => this.admission.owns(principal, owner));
     const length = sumOfLengths(parts);
     const max = await this.maxSize(req.context);
     if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
@@ -243,7 +243,8 @@ export class UploadOperations {
   }
 
   download(req: TusRequest): Promise<TusResponse> {
-    return serveDownload(req, this.config.download, { store: this.config.store, find: () => this.find(req) });
+    // GET is not a tus request: an upload that is no more is simply not found (as with tusd).
+    return serveDownload(req, this.config.download, { store: this.config.store, find: () => this.find(req, { goneIsMissing: true }) });
   }
 
   /** The upload as user code sees it, or undefined when it does not exist (or no longer). */
@@ -347,15 +348,19 @@ export class UploadOperations {
     return found.state === 'active' && !this.expiry.isExpired(found.upload) ? found.upload : undefined;
   }
 
-  /** Loads the upload named by the URL, or throws 404 / 410. */
-  private async find(req: TusRequest, options: { allowExpired?: boolean } = {}): Promise<StoredUpload> {
+  /** Loads the upload named by the URL, or throws 404 / 410 (404 only with `goneIsMissing`). */
+  private async find(req: TusRequest, options: { allowExpired?: boolean; goneIsMissing?: boolean } = {}): Promise<StoredUpload> {
     const id = checkedId(req);
     const found = await this.config.store.lookup(id);
     if (found.state === 'missing') throw notFound();
-    // Someone else's upload does not exist for this principal: not even a 403 that would confirm it.
-    if (found.state === 'active' && !this.admission.owns(await this.admission.principalOf(req), found.upload)) throw notFound();
-    if (found.state === 'gone') throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
-    if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw gone('has expired');
+    // Someone else's upload, or its tombstone, does not exist for this principal: not even a 403 or
+    // 410 that would confirm it.
+    if (!this.admission.owns(await this.admission.principalOf(req), found.state === 'active' ? found.upload : found)) throw notFound();
+    if (found.state === 'gone') {
+      if (options.goneIsMissing) throw notFound();
+      throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
+    }
+    if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw options.goneIsMissing ? notFound() : gone('has expired');
     return found.upload;
   }
 

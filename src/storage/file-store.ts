@@ -30,7 +30,7 @@ export interface FileStoreOptions {
 }
 
 /** What `<id>.json` holds: the upload's info, or a tombstone once it is gone. */
-type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number; folder?: string };
+type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number; folder?: string; owner?: string };
 
 const INFO_SUFFIX = '.json';
 const MARKER_SUFFIX = '.staged';
@@ -116,7 +116,7 @@ export class FileStore implements UploadStore {
     if (cached) return cached.state === 'active' ? { state: 'active', upload: { ...cached.upload } } : cached;
     const info = await this.readInfo(id);
     if (!info) return { state: 'missing' };
-    if ('gone' in info) return this.remember(id, { state: 'gone', reason: info.gone });
+    if ('gone' in info) return this.remember(id, { state: 'gone', reason: info.gone, owner: info.owner });
     const upload = await this.withOffset(info);
     const durable = this.writing.get(id);
     if (durable === undefined) return this.remember(id, { state: 'active', upload });
@@ -221,9 +221,9 @@ export class FileStore implements UploadStore {
 
   async remove(id: string, reason: GoneReason): Promise<void> {
     // Tombstone first: if we die before the unlink, cleanup finds the tombstone and the stray file.
-    const folder = await this.folderOf(id);
-    await this.replaceInfo(id, { id, gone: reason, at: Date.now(), folder });
-    this.cache.set(id, { state: 'gone', reason });
+    const { folder, owner } = await this.placeOf(id);
+    await this.replaceInfo(id, { id, gone: reason, at: Date.now(), folder, owner });
+    this.cache.set(id, { state: 'gone', reason, owner });
     await unlinkQuietly(this.dataPath(id, folder));
     await this.clearPendingCompletion(id);
   }
@@ -434,9 +434,14 @@ export class FileStore implements UploadStore {
 
   /** The folder an upload's bytes live in (from memory when known, else its info or tombstone). */
   private async folderOf(id: string): Promise<string | undefined> {
+    return (await this.placeOf(id)).folder;
+  }
+
+  /** Its folder and owner (from memory when known, else its info or tombstone). */
+  private async placeOf(id: string): Promise<{ folder?: string; owner?: string }> {
     const cached = this.cache.peek(id);
-    if (cached?.state === 'active') return cached.upload.folder;
-    return (await this.readInfo(id))?.folder;
+    if (cached?.state === 'active') return cached.upload;
+    return (await this.readInfo(id)) ?? {};
   }
 
   private infoPath(id: string): string {

@@ -111,7 +111,7 @@ export class TusDataStoreAdapter implements UploadStore {
 
   async lookup(id: string): Promise<UploadLookup> {
     const side = await this.side.get(id);
-    if (side?.gone) return { state: 'gone', reason: side.gone.reason };
+    if (side?.gone) return { state: 'gone', reason: side.gone.reason, owner: side.owner };
     let upload: TusUploadLike;
     try {
       upload = await this.dataStore.getUpload(id);
@@ -157,7 +157,7 @@ export class TusDataStoreAdapter implements UploadStore {
 
   async remove(id: string, reason: GoneReason): Promise<void> {
     const side = (await this.side.get(id)) ?? { createdAt: Date.now() };
-    await this.side.set(id, { createdAt: side.createdAt, gone: { reason, at: Date.now() } });
+    await this.side.set(id, { createdAt: side.createdAt, owner: side.owner, gone: { reason, at: Date.now() } });
     try {
       await this.dataStore.remove(id);
     } catch (error) {

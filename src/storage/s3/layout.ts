@@ -92,6 +92,8 @@ export interface TombstoneDocument {
   gone: GoneReason;
   at: number;
   folder?: string;
+  /** Whose the upload was (absent in tombstones written before owners were kept). */
+  owner?: string;
   uploadId?: string;
 }
 
