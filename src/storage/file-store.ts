@@ -105,7 +105,7 @@ export class FileStore implements UploadStore {
       throw storageError(error);
     }
     await this.syncDirectory();
-    const created: StoredUpload = { ...upload, ...info, offset: 0, updatedAt: upload.createdAt };
+    const created: StoredUpload = { ...upload, ...info, metadata: metadataObject(upload.metadata), offset: 0, updatedAt: upload.createdAt };
     if (created.concat?.kind === 'final') created.concat = { ...created.concat, assembled: false };
     this.cache.set(upload.id, { state: 'active', upload: created });
     return { ...created };

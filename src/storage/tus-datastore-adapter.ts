@@ -106,7 +106,7 @@ export class TusDataStoreAdapter implements UploadStore {
     );
     const { createdAt, rawMetadata, owner, serverMetadata, folder } = upload;
     await this.side.set(upload.id, { createdAt, rawMetadata, owner, serverMetadata, folder });
-    return { ...upload, offset: 0, updatedAt: upload.createdAt };
+    return { ...upload, metadata: metadataObject(upload.metadata), offset: 0, updatedAt: upload.createdAt };
   }
 
   async lookup(id: string): Promise<UploadLookup> {
