@@ -122,6 +122,21 @@ export class FinalAssembler {
     return assembled;
   }
 
+  /**
+   * The longest final still waiting for `part` if the part had `length` bytes: the bound a length
+   * declared late must respect (parts of unknown length count their bytes so far).
+   */
+  async largestWaitingFinal(part: StoredUpload, length: number): Promise<number> {
+    let largest = 0;
+    for (const finalId of (part.concat?.kind === 'partial' && part.concat.finals) || []) {
+      const found = await this.store.lookup(finalId);
+      if (found.state !== 'active' || found.upload.concat?.kind !== 'final' || found.upload.concat.assembled) continue;
+      const parts = await this.currentParts(found.upload);
+      largest = Math.max(largest, leastLength(parts.map((p) => (p?.id === part.id ? { ...p, length } : p))));
+    }
+    return largest;
+  }
+
   private async currentParts(final: StoredUpload): Promise<Array<StoredUpload | undefined>> {
     if (final.concat?.kind !== 'final') return [];
     const parts: Array<StoredUpload | undefined> = [];
@@ -140,6 +155,13 @@ export function sumOfLengths(parts: StoredUpload[]): number | undefined {
     if (part.length === undefined) return undefined;
     total += part.length;
   }
+  return total;
+}
+
+/** The fewest bytes these parts make (a part of unknown length counts its bytes so far, a missing one none). */
+export function leastLength(parts: Array<StoredUpload | undefined>): number {
+  let total = 0;
+  for (const part of parts) total += part ? (part.length ?? part.offset) : 0;
   return total;
 }
 
