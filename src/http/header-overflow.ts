@@ -43,7 +43,7 @@ function canAnswer(socket: Duplex): boolean {
 function overflowAnswer(limit: number): string {
   const reason =
     `the request headers are larger than this server accepts (${limit} bytes in all): send less Upload-Metadata ` +
-    `or fewer Upload-Concat parts, or raise the limit (node --max-http-header-size, Fastify's maxHeaderSize)\n`;
+    `or fewer Upload-Concat parts, or raise the limit (node --max-http-header-size, or Fastify's http: { maxHeaderSize })\n`;
   return (
     `HTTP/1.1 431 ${STATUS_CODES[431]}\r\nTus-Resumable: ${TUS_VERSION}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(reason)}\r\nConnection: close\r\n\r\n${reason}`

@@ -77,7 +77,7 @@ describe.each(ADAPTERS)('amplification limits (%s)', (adapter: AdapterName) => {
       expect(answer).toMatch(/^HTTP\/1\.1 431 /);
       expect(answer).toMatch(/\r\nTus-Resumable: 1\.0\.0\r\n/i);
       expect(answer).toContain('node --max-http-header-size');
-      expect(answer).toContain("Fastify's maxHeaderSize");
+      expect(answer).toContain("Fastify's http: { maxHeaderSize }");
     }
     const garbage = await rawExchange(port, 'NOT A REQUEST\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
