@@ -7,6 +7,7 @@ import { FileMetadataDto, KeepingComplete, KeepingPreCreate, MetadataSeen, Metad
 import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
 import { header } from '../support/http.js';
 import { b64, createUpload, expectError, head, patch, post } from '../support/tus.js';
+import { runUpload } from '../support/tus-js-client.js';
 
 const KEYS = [
   '__proto__',
@@ -111,5 +112,16 @@ describe.each(ADAPTERS)('metadata keys are data (%s)', (adapter: AdapterName) =>
       expectError(badType, 400);
       expect(badType.body.toString(), key).toMatch(/filetype must be one of/);
     }
+  });
+
+  it('tus-js-client sends such keys like any other: stored as data, and the DTO still refuses a bad value', async () => {
+    const { url, seen } = await boot({ metadata: FileMetadataDto });
+    const metadata = { filename: 'a.txt', constructor: 'c', toString: 't', hasOwnProperty: 'h' };
+    const { upload, done } = runUpload(Buffer.from('hello'), { endpoint: `${url}/files`, metadata });
+    await done;
+    expectPlainData(seen.completed[0], Object.entries(metadata), 'UploadCompleteHandler, tus-js-client');
+    expect((await head(url, new URL(upload.url!).pathname)).status).toBe(200);
+    const refused = runUpload(Buffer.from('hello'), { endpoint: `${url}/files`, metadata: { constructor: 'c', filetype: 'not a type' } });
+    await expect(refused.done).rejects.toThrow(/response code: 400/);
   });
 });
