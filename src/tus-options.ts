@@ -46,6 +46,8 @@ export interface TusModuleOptions {
   maxSize?: number | MaxSizeResolver;
   /** Largest raw `Upload-Metadata` header in bytes. Default 8192 (Node refuses headers over 16 KiB anyway). */
   maxMetadataSize?: number;
+  /** Most partial uploads one final (`Upload-Concat: final;…`) may list, repeats included; over it → 400. Default 100. */
+  maxConcatParts?: number;
   /** `Location` as an absolute path (`/files/id`) instead of an absolute URL. Default false. */
   relativeLocation?: boolean;
   /**
@@ -140,6 +142,7 @@ export type ResolvedTusOptions = Required<Omit<TusModuleOptions, Unset>> &
 const DEFAULTS = {
   directory: './uploads',
   maxMetadataSize: 8192,
+  maxConcatParts: 100,
   relativeLocation: false,
   trustProxy: [] as string[],
   expireIncompleteAfter: 24 * 60 * 60 * 1000,
@@ -221,6 +224,7 @@ class OptionsSchema implements Omit<TusModuleOptions, 'cors'> {
   @IsOptional() @IsFunctionOr('locker') locker?: Locker;
   @IsOptional() @IsFunctionOr('non-negative integer') maxSize?: number | MaxSizeResolver;
   @IsOptional() @IsInt() @Min(1) maxMetadataSize?: number;
+  @IsOptional() @IsInt() @Min(1) maxConcatParts?: number;
   @IsOptional() @IsBoolean() relativeLocation?: boolean;
   @IsOptional() @IsArray() @IsString({ each: true }) trustProxy?: string[];
   @IsOptional() @ValidateBy({ name: 'isCors', validator: { validate: (v) => v === false || (typeof v === 'object' && v !== null), defaultMessage: () => 'cors must be an object or false' } })

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
+import { answerHeaderOverflow } from './http/header-overflow.js';
 import { TusHttpHandler } from './http/tus-http-handler.js';
 import { Subject, type Observable } from 'rxjs';
 import type { Readable } from 'node:stream';
@@ -75,6 +76,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       maxSize: async (request) => (typeof maxSize === 'function' ? await maxSize(request) : maxSize),
       maxMetadataSize: o.maxMetadataSize,
       maxMetadataPairs: DEFAULT_METADATA_PAIRS,
+      maxConcatParts: o.maxConcatParts,
       expireIncompleteAfter: o.expireIncompleteAfter,
       completedRetention: o.completedRetention,
       tombstoneRetention: o.tombstoneRetention,
@@ -136,8 +138,9 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     void this.runCompletions();
     this.completionTimer = setInterval(() => void this.runCompletions(), this.options.completionRetryDelay);
     this.completionTimer.unref();
-    if (!this.options.disableRequestTimeout) return;
     const server = this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined;
+    if (server) answerHeaderOverflow(server);
+    if (!this.options.disableRequestTimeout) return;
     // Only Node's default is changed; a value the application chose is left alone.
     if (server && server.requestTimeout === NODE_DEFAULT_REQUEST_TIMEOUT) server.requestTimeout = 0;
   }

@@ -68,12 +68,12 @@ export class FinalAssembler {
   ) {}
 
   /** The parts of a final about to be created: they must exist and be partial uploads. */
-  async loadParts(ids: string[], urls: string[], visible: (part: StoredUpload) => boolean): Promise<StoredUpload[]> {
+  async loadParts(ids: string[], urls: string[], visible: (owned: { owner?: string }) => boolean): Promise<StoredUpload[]> {
     const parts: StoredUpload[] = [];
     for (const [i, id] of ids.entries()) {
       const found = await this.store.lookup(id);
-      // Another principal's partial is reported exactly like one that does not exist.
-      if (found.state === 'missing' || (found.state === 'active' && !visible(found.upload))) {
+      // Another principal's partial (or its tombstone) is reported exactly like one that does not exist.
+      if (found.state === 'missing' || !visible(found.state === 'active' ? found.upload : found)) {
         throw badRequest('ERR_INVALID_CONCAT', `partial upload ${urls[i]} does not exist`);
       }
       if (found.state === 'gone') throw badRequest('ERR_INVALID_CONCAT', `partial upload ${urls[i]} was ${found.reason}`);
@@ -122,6 +122,21 @@ export class FinalAssembler {
     return assembled;
   }
 
+  /**
+   * The longest final still waiting for `part` if the part had `length` bytes: the bound a length
+   * declared late must respect (parts of unknown length count their bytes so far).
+   */
+  async largestWaitingFinal(part: StoredUpload, length: number): Promise<number> {
+    let largest = 0;
+    for (const finalId of (part.concat?.kind === 'partial' && part.concat.finals) || []) {
+      const found = await this.store.lookup(finalId);
+      if (found.state !== 'active' || found.upload.concat?.kind !== 'final' || found.upload.concat.assembled) continue;
+      const parts = await this.currentParts(found.upload);
+      largest = Math.max(largest, leastLength(parts.map((p) => (p?.id === part.id ? { ...p, length } : p))));
+    }
+    return largest;
+  }
+
   private async currentParts(final: StoredUpload): Promise<Array<StoredUpload | undefined>> {
     if (final.concat?.kind !== 'final') return [];
     const parts: Array<StoredUpload | undefined> = [];
@@ -140,6 +155,13 @@ export function sumOfLengths(parts: StoredUpload[]): number | undefined {
     if (part.length === undefined) return undefined;
     total += part.length;
   }
+  return total;
+}
+
+/** The fewest bytes these parts make (a part of unknown length counts its bytes so far, a missing one none). */
+export function leastLength(parts: Array<StoredUpload | undefined>): number {
+  let total = 0;
+  for (const part of parts) total += part ? (part.length ?? part.offset) : 0;
   return total;
 }
 

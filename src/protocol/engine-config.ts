@@ -14,6 +14,8 @@ export interface TusEngineConfig {
   maxSize(context: unknown): Promise<number | undefined>;
   maxMetadataSize: number;
   maxMetadataPairs: number;
+  /** Most parts (repeats included) one final upload may list. */
+  maxConcatParts: number;
   expireIncompleteAfter: number;
   completedRetention: number;
   /** How long a terminated or expired id keeps answering 410 before it is forgotten (404). */

@@ -1,3 +1,4 @@
+import { metadataObject } from '../storage/metadata-object.js';
 import type { StoredUpload } from '../storage/upload-store.js';
 import { dispositionFilename } from './content-disposition.js';
 import { isComplete } from './expiry-policy.js';
@@ -185,7 +186,7 @@ export class IetfDraft {
    */
   private metadataOf(req: TusRequest): { rawMetadata?: string; metadata: UploadMetadata } {
     if (req.headers[H.uploadMetadata] !== undefined) return metadataFromHeader(req.headers[H.uploadMetadata], this.metadataLimits);
-    const metadata: UploadMetadata = {};
+    const metadata: UploadMetadata = metadataObject();
     const type = mediaType(req.headers[H.contentType]);
     // application/partial-upload labels a chunk, not the file (tus-js-client sends it on a POST with data).
     if (type && type !== PARTIAL_UPLOAD_TYPE && MEDIA_TYPE.test(type)) metadata.filetype = type;

@@ -54,8 +54,8 @@ export class UploadAdmission {
     return this.hooks.principal?.(req.context) ?? Promise.resolve(undefined);
   }
 
-  /** With ownership on, an upload that has an owner belongs to that principal only. */
-  owns(principal: string | undefined, upload: StoredUpload): boolean {
+  /** With ownership on, an upload (or its tombstone) that has an owner belongs to that principal only. */
+  owns(principal: string | undefined, upload: Pick<StoredUpload, 'owner'>): boolean {
     return !this.hooks.principal || upload.owner === undefined || upload.owner === principal;
   }
 }

@@ -1,6 +1,8 @@
+import { metadataObject } from '../storage/metadata-object.js';
 import { singleHeader, type HeaderValue } from './header-values.js';
 import { badRequest } from './tus-error.js';
 
+/** Decoded pairs, always in a null-prototype object: a key is data, never an object member. */
 export type UploadMetadata = Record<string, string | null>;
 
 export interface MetadataLimits {
@@ -53,5 +55,5 @@ export function parseUploadMetadata(raw: string, limits: MetadataLimits): Upload
 /** `Upload-Metadata` of a request: the raw header (echoed by HEAD) and its parsed pairs; {} when absent. */
 export function metadataFromHeader(raw: HeaderValue, limits: MetadataLimits): { rawMetadata?: string; metadata: UploadMetadata } {
   const rawMetadata = singleHeader('Upload-Metadata', raw) || undefined;
-  return { rawMetadata, metadata: rawMetadata ? parseUploadMetadata(rawMetadata, limits) : {} };
+  return { rawMetadata, metadata: rawMetadata ? parseUploadMetadata(rawMetadata, limits) : metadataObject() };
 }

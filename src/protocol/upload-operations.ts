@@ -4,7 +4,7 @@ import type { ByteSpan, StoredUpload } from '../storage/upload-store.js';
 import { BodyWriter } from './body-writer.js';
 import type { ChecksumClaim } from './checksum.js';
 import { CompletionRunner } from './completion-runner.js';
-import { FinalAssembler, finalNotWritable, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
+import { FinalAssembler, finalNotWritable, leastLength, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { serveDownload } from './download.js';
 import type { TusEngineConfig } from './engine-config.js';
 import { removeExpired } from './expiry-cleanup.js';
@@ -149,13 +149,18 @@ export class UploadOperations {
     concat: Extract<ConcatRequest, { kind: 'final' }>,
     meta: { metadata: UploadMetadata; rawMetadata?: string },
   ): Promise<{ upload: StoredUpload; location: string }> {
+    if (concat.urls.length > this.config.maxConcatParts) {
+      // Each listed part is a copy: a small partial named many times would make a huge final.
+      throw badRequest('ERR_TOO_MANY_PARTS', `Upload-Concat lists ${concat.urls.length} partial uploads; a final upload may have at most ${this.config.maxConcatParts} (maxConcatParts)`);
+    }
     const ids = concat.urls.map((url) => partIdFromUrl(url, req.collectionUrl));
     // Another principal's part is reported exactly like one that does not exist.
     const principal = await this.admission.principalOf(req);
-    const parts = await this.finals.loadParts(ids, concat.urls, (part) => this.admission.owns(principal, part));
+    const parts = await this.finals.loadParts(ids, concat.urls, (owner) => this.admission.owns(principal, owner));
     const length = sumOfLengths(parts);
     const max = await this.maxSize(req.context);
-    if (length !== undefined && max !== undefined && length > max) throw tooLarge(max);
+    // Every listed part counts, repeats too; a part of unknown length counts its bytes so far.
+    if (max !== undefined && leastLength(parts) > max) throw tooLarge(max);
 
     const { id, generatedId, owner, serverMetadata, folder } = await this.admission.admit(req, meta.metadata, length, { kind: 'final', parts: ids });
     const upload = await createStored(this.config.store, {
@@ -243,7 +248,8 @@ export class UploadOperations {
   }
 
   download(req: TusRequest): Promise<TusResponse> {
-    return serveDownload(req, this.config.download, { store: this.config.store, find: () => this.find(req) });
+    // GET is not a tus request: an upload that is no more is simply not found (as with tusd).
+    return serveDownload(req, this.config.download, { store: this.config.store, find: () => this.find(req, { goneIsMissing: true }) });
   }
 
   /** The upload as user code sees it, or undefined when it does not exist (or no longer). */
@@ -316,6 +322,9 @@ export class UploadOperations {
       throw badRequest('ERR_INVALID_UPLOAD_LENGTH', `Upload-Length ${length} is below the bytes already stored (${upload.offset})`);
     }
     if (max !== undefined && length > max) throw tooLarge(max);
+    if (max !== undefined && upload.concat?.kind === 'partial' && (await this.finals.largestWaitingFinal(upload, length)) > max) {
+      throw new TusError(413, 'ERR_MAX_SIZE_EXCEEDED', `with ${length} bytes this partial upload would make a final upload waiting for it larger than the maximum of ${max} bytes (Tus-Max-Size)`);
+    }
     await this.config.store.declareLength(upload.id, length);
     return { ...upload, length };
   }
@@ -347,15 +356,19 @@ export class UploadOperations {
     return found.state === 'active' && !this.expiry.isExpired(found.upload) ? found.upload : undefined;
   }
 
-  /** Loads the upload named by the URL, or throws 404 / 410. */
-  private async find(req: TusRequest, options: { allowExpired?: boolean } = {}): Promise<StoredUpload> {
+  /** Loads the upload named by the URL, or throws 404 / 410 (404 only with `goneIsMissing`). */
+  private async find(req: TusRequest, options: { allowExpired?: boolean; goneIsMissing?: boolean } = {}): Promise<StoredUpload> {
     const id = checkedId(req);
     const found = await this.config.store.lookup(id);
     if (found.state === 'missing') throw notFound();
-    // Someone else's upload does not exist for this principal: not even a 403 that would confirm it.
-    if (found.state === 'active' && !this.admission.owns(await this.admission.principalOf(req), found.upload)) throw notFound();
-    if (found.state === 'gone') throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
-    if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw gone('has expired');
+    // Someone else's upload, or its tombstone, does not exist for this principal: not even a 403 or
+    // 410 that would confirm it.
+    if (!this.admission.owns(await this.admission.principalOf(req), found.state === 'active' ? found.upload : found)) throw notFound();
+    if (found.state === 'gone') {
+      if (options.goneIsMissing) throw notFound();
+      throw gone(found.reason === 'terminated' ? 'was terminated' : 'has expired');
+    }
+    if (!options.allowExpired && this.expiry.isExpired(found.upload)) throw options.goneIsMissing ? notFound() : gone('has expired');
     return found.upload;
   }
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { metadataObject } from '../storage/metadata-object.js';
 import type { ByteSpan, StoredUpload } from '../storage/upload-store.js';
 
 /** An upload as user code sees it. */
@@ -8,7 +9,10 @@ export interface UploadRecord {
   length?: number;
   /** Bytes stored so far. */
   offset: number;
-  /** Client metadata, decoded from `Upload-Metadata` (a key without value maps to null). */
+  /**
+   * Client metadata, decoded from `Upload-Metadata` (a key without value maps to null), in a
+   * null-prototype object: any key (`constructor`, `__proto__`…) is the client's data.
+   */
   metadata: Record<string, string | null>;
   /** `Upload-Metadata` exactly as the client sent it. */
   rawMetadata?: string;
@@ -37,7 +41,7 @@ export function toUploadRecord(upload: StoredUpload): UploadRecord {
     id: upload.id,
     length: upload.length,
     offset: upload.offset,
-    metadata: { ...upload.metadata },
+    metadata: metadataObject(upload.metadata),
     rawMetadata: upload.rawMetadata,
     serverMetadata: upload.serverMetadata && structuredClone(upload.serverMetadata),
     owner: upload.owner,
@@ -61,7 +65,7 @@ export interface HandlerContext<TRequest = any> {
 
 /** What a pre-create hook learns about the upload about to be created. */
 export interface PreCreateContext<TRequest = any> extends HandlerContext<TRequest> {
-  /** Decoded client metadata. */
+  /** Decoded client metadata, in a null-prototype object (every key is the client's data). */
   metadata: Record<string, string | null>;
   /** Declared size, or undefined when the client deferred it. */
   length: number | undefined;

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkedId, errno, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
+import { metadataObject } from './metadata-object.js';
 import { LruCache } from './upload-cache.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
@@ -29,7 +30,7 @@ export interface FileStoreOptions {
 }
 
 /** What `<id>.json` holds: the upload's info, or a tombstone once it is gone. */
-type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number; folder?: string };
+type InfoFile = NewUpload | { id: string; gone: GoneReason; at: number; folder?: string; owner?: string };
 
 const INFO_SUFFIX = '.json';
 const MARKER_SUFFIX = '.staged';
@@ -104,7 +105,7 @@ export class FileStore implements UploadStore {
       throw storageError(error);
     }
     await this.syncDirectory();
-    const created: StoredUpload = { ...upload, ...info, offset: 0, updatedAt: upload.createdAt };
+    const created: StoredUpload = { ...upload, ...info, metadata: metadataObject(upload.metadata), offset: 0, updatedAt: upload.createdAt };
     if (created.concat?.kind === 'final') created.concat = { ...created.concat, assembled: false };
     this.cache.set(upload.id, { state: 'active', upload: created });
     return { ...created };
@@ -115,7 +116,7 @@ export class FileStore implements UploadStore {
     if (cached) return cached.state === 'active' ? { state: 'active', upload: { ...cached.upload } } : cached;
     const info = await this.readInfo(id);
     if (!info) return { state: 'missing' };
-    if ('gone' in info) return this.remember(id, { state: 'gone', reason: info.gone });
+    if ('gone' in info) return this.remember(id, { state: 'gone', reason: info.gone, owner: info.owner });
     const upload = await this.withOffset(info);
     const durable = this.writing.get(id);
     if (durable === undefined) return this.remember(id, { state: 'active', upload });
@@ -220,9 +221,9 @@ export class FileStore implements UploadStore {
 
   async remove(id: string, reason: GoneReason): Promise<void> {
     // Tombstone first: if we die before the unlink, cleanup finds the tombstone and the stray file.
-    const folder = await this.folderOf(id);
-    await this.replaceInfo(id, { id, gone: reason, at: Date.now(), folder });
-    this.cache.set(id, { state: 'gone', reason });
+    const { folder, owner } = await this.placeOf(id);
+    await this.replaceInfo(id, { id, gone: reason, at: Date.now(), folder, owner });
+    this.cache.set(id, { state: 'gone', reason, owner });
     await unlinkQuietly(this.dataPath(id, folder));
     await this.clearPendingCompletion(id);
   }
@@ -346,7 +347,7 @@ export class FileStore implements UploadStore {
       id: info.id,
       length: info.length,
       offset: size,
-      metadata: info.metadata,
+      metadata: metadataObject(info.metadata),
       rawMetadata: info.rawMetadata,
       createdAt: info.createdAt,
       updatedAt: updatedAt(info.createdAt, mtime),
@@ -433,9 +434,14 @@ export class FileStore implements UploadStore {
 
   /** The folder an upload's bytes live in (from memory when known, else its info or tombstone). */
   private async folderOf(id: string): Promise<string | undefined> {
+    return (await this.placeOf(id)).folder;
+  }
+
+  /** Its folder and owner (from memory when known, else its info or tombstone). */
+  private async placeOf(id: string): Promise<{ folder?: string; owner?: string }> {
     const cached = this.cache.peek(id);
-    if (cached?.state === 'active') return cached.upload.folder;
-    return (await this.readInfo(id))?.folder;
+    if (cached?.state === 'active') return cached.upload;
+    return (await this.readInfo(id)) ?? {};
   }
 
   private infoPath(id: string): string {

@@ -122,7 +122,7 @@ export class S3Store implements UploadStore {
   async lookup(id: string): Promise<UploadLookup> {
     const doc = await this.readDocument(id);
     if (!doc) return { state: 'missing' };
-    if (isTombstone(doc)) return { state: 'gone', reason: doc.gone };
+    if (isTombstone(doc)) return { state: 'gone', reason: doc.gone, owner: doc.owner };
     const upload = await this.toUpload(doc);
     this.lookedUp.set(upload, doc);
     return { state: 'active', upload };
@@ -192,7 +192,7 @@ export class S3Store implements UploadStore {
   async remove(id: string, reason: GoneReason): Promise<void> {
     const api = await this.connection();
     const doc = await this.readDocument(id);
-    const tombstone: TombstoneDocument = { id, gone: reason, at: Date.now(), folder: doc?.folder, uploadId: uploadIdOf(doc) };
+    const tombstone: TombstoneDocument = { id, gone: reason, at: Date.now(), folder: doc?.folder, owner: doc?.owner, uploadId: uploadIdOf(doc) };
     // Tombstone first: if we stop half-way, cleanup finds it, and forget() sweeps again.
     await api.putJson(this.keys.info(id), tombstone);
     await this.purge(id, tombstone.folder, tombstone.uploadId, false);

@@ -1,4 +1,5 @@
 import { Readable, Transform } from 'node:stream';
+import { metadataObject } from './metadata-object.js';
 import type {
   ByteSpan,
   GoneReason,
@@ -105,12 +106,12 @@ export class TusDataStoreAdapter implements UploadStore {
     );
     const { createdAt, rawMetadata, owner, serverMetadata, folder } = upload;
     await this.side.set(upload.id, { createdAt, rawMetadata, owner, serverMetadata, folder });
-    return { ...upload, offset: 0, updatedAt: upload.createdAt };
+    return { ...upload, metadata: metadataObject(upload.metadata), offset: 0, updatedAt: upload.createdAt };
   }
 
   async lookup(id: string): Promise<UploadLookup> {
     const side = await this.side.get(id);
-    if (side?.gone) return { state: 'gone', reason: side.gone.reason };
+    if (side?.gone) return { state: 'gone', reason: side.gone.reason, owner: side.owner };
     let upload: TusUploadLike;
     try {
       upload = await this.dataStore.getUpload(id);
@@ -125,7 +126,7 @@ export class TusDataStoreAdapter implements UploadStore {
         id,
         length: upload.size,
         offset: upload.offset,
-        metadata: { ...upload.metadata },
+        metadata: metadataObject(upload.metadata),
         rawMetadata: side?.rawMetadata,
         owner: side?.owner,
         serverMetadata: side?.serverMetadata,
@@ -156,7 +157,7 @@ export class TusDataStoreAdapter implements UploadStore {
 
   async remove(id: string, reason: GoneReason): Promise<void> {
     const side = (await this.side.get(id)) ?? { createdAt: Date.now() };
-    await this.side.set(id, { createdAt: side.createdAt, gone: { reason, at: Date.now() } });
+    await this.side.set(id, { createdAt: side.createdAt, owner: side.owner, gone: { reason, at: Date.now() } });
     try {
       await this.dataStore.remove(id);
     } catch (error) {

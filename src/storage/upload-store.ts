@@ -46,7 +46,8 @@ export type GoneReason = 'terminated' | 'expired';
 
 export type UploadLookup =
   | { state: 'active'; upload: StoredUpload }
-  | { state: 'gone'; reason: GoneReason }
+  /** `owner`: the principal the upload belonged to, so its tombstone is hidden from others as well. */
+  | { state: 'gone'; reason: GoneReason; owner?: string }
   | { state: 'missing' };
 
 export interface PendingCompletion {
@@ -115,7 +116,7 @@ export interface UploadStore {
   concatenate(id: string, parts: StoredUpload[]): Promise<StoredUpload>;
   /** Notes on a partial that the final `finalId` waits for it (concatenation-unfinished). */
   linkFinal(partialId: string, finalId: string): Promise<void>;
-  /** Deletes the upload's data and leaves a tombstone saying why. */
+  /** Deletes the upload's data and leaves a tombstone saying why (and whose it was). */
   remove(id: string, reason: GoneReason): Promise<void>;
   /** Every upload and tombstone, for cleanup jobs. Order is unspecified. */
   list(): AsyncIterable<StoreEntry>;

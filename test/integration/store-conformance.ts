@@ -190,6 +190,19 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
       expect(await t.contents()).toEqual([]);
     });
 
+    it('keeps every metadata key as plain data, and the owner in the tombstone, also when reopened', async () => {
+      const metadata = JSON.parse('{"__proto__":"p","constructor":"c","toString":null,"hasOwnProperty":"h"}') as Record<string, string | null>;
+      await create('k1', 1, { owner: 'alice', metadata });
+      for (const s of [store, await t.reopen()]) {
+        const found = await active(s, 'k1');
+        expect(Object.getPrototypeOf(found.metadata)).toBeNull();
+        expect(Object.entries(found.metadata)).toEqual(Object.entries(metadata));
+      }
+      await store.remove('k1', 'expired');
+      expect(await store.lookup('k1')).toEqual({ state: 'gone', reason: 'expired', owner: 'alice' });
+      expect(await (await t.reopen()).lookup('k1')).toEqual({ state: 'gone', reason: 'expired', owner: 'alice' });
+    });
+
     it('expires like a termination, with its own reason', async () => {
       await create('x1', 2 * P);
       await store.append('x1', 0, batches(pattern(P, 13)));

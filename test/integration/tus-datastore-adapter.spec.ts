@@ -69,6 +69,16 @@ describe('TusDataStoreAdapter over @tus/file-store', () => {
     expect(await store.lookup('k2')).toEqual({ state: 'missing' });
   });
 
+  it('keeps metadata keys as plain data, and the owner in the tombstone', async () => {
+    const metadata = JSON.parse('{"__proto__":"p","constructor":"c","toString":null}') as Record<string, string | null>;
+    await store.create({ id: 'o1', length: 1, metadata, owner: 'alice', createdAt: Date.now() });
+    const found = await store.lookup('o1');
+    expect(found.state === 'active' && Object.getPrototypeOf(found.upload.metadata)).toBeNull();
+    expect(found.state === 'active' && Object.entries(found.upload.metadata)).toEqual(Object.entries(metadata));
+    await store.remove('o1', 'terminated');
+    expect(await store.lookup('o1')).toEqual({ state: 'gone', reason: 'terminated', owner: 'alice' });
+  });
+
   it('keeps pending completions in the side store', async () => {
     await store.create({ id: 'p1', length: 1, metadata: {}, createdAt: Date.now() });
     await store.setPendingCompletion('p1', { attempts: 1, notBefore: 5, params: { a: 'b' } });

@@ -1,3 +1,4 @@
+import { metadataObject } from '../metadata-object.js';
 import { isValidFolder, isValidUploadId } from '../upload-id.js';
 import type { ConcatInfo, GoneReason, NewUpload, StoredUpload } from '../upload-store.js';
 
@@ -91,6 +92,8 @@ export interface TombstoneDocument {
   gone: GoneReason;
   at: number;
   folder?: string;
+  /** Whose the upload was (absent in tombstones written before owners were kept). */
+  owner?: string;
   uploadId?: string;
 }
 
@@ -113,7 +116,7 @@ export function toStoredUpload(doc: InfoDocument, finals?: string[]): StoredUplo
     id: doc.id,
     length: doc.length,
     offset: offsetOf(doc),
-    metadata: { ...doc.metadata },
+    metadata: metadataObject(doc.metadata),
     rawMetadata: doc.rawMetadata,
     createdAt: doc.createdAt,
     updatedAt: doc.progress.updatedAt,
