@@ -18,9 +18,9 @@ export interface WriteResult {
 }
 
 /**
- * Streams a request body into the store at the upload's offset: limits, idle timeout, data-rate floor, interruption
- * by a newer request, checksums and the completion of the upload all meet here, once for POST
- * (creation-with-upload) and PATCH alike.
+ * Streams a request body into the store at the upload's offset: limits, idle timeout, data-rate floor,
+ * interruption by a newer request, checksums and the completion of the upload all meet here, once for
+ * POST (creation-with-upload) and PATCH alike.
  */
 export class BodyWriter {
   constructor(
