@@ -65,11 +65,16 @@ const opts = parseArgs(process.argv.slice(2));
 const SERVERS = [
   { id: 'floor', name: 'floor', script: 'floor.mjs' },
   { id: 'floor-null', name: 'floor → /dev/null', script: 'floor.mjs', env: { NULL_SINK: '1' }, optIn: true },
+  // The floor's work in an ordinary Nest controller: what Nest itself costs, per adapter.
+  { id: 'nest-floor', name: 'Nest floor', script: 'nest-floor.mjs', nestFloor: true },
+  { id: 'nest-floor-fastify', name: 'Nest floor fastify', script: 'nest-floor.mjs', env: { ADAPTER: 'fastify' }, nestFloor: true },
   { id: 'tus-server', name: '@tus/server', script: 'tus-server.mjs' },
-  { id: 'nestjs-tus', name: 'nestjs-tus', script: 'nestjs-tus.mjs', ours: true },
-  { id: 'nestjs-tus-fsync', name: 'nestjs-tus fsync', script: 'nestjs-tus.mjs', ours: true, env: { FSYNC: '1' }, only: ['W1', 'W2'] },
-  { id: 'nestjs-tus-fastify', name: 'nestjs-tus fastify', script: 'nestjs-tus.mjs', ours: true, env: { ADAPTER: 'fastify' } },
+  // `vs`: the Nest floor of the same adapter, run beside it whenever the row is (ratios in the same run).
+  { id: 'nestjs-tus', name: 'nestjs-tus', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor' },
+  { id: 'nestjs-tus-fsync', name: 'nestjs-tus fsync', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor', env: { FSYNC: '1' }, only: ['W1', 'W2'] },
+  { id: 'nestjs-tus-fastify', name: 'nestjs-tus fastify', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor-fastify', env: { ADAPTER: 'fastify' } },
 ];
+const byId = (id) => SERVERS.find((s) => s.id === id);
 
 const sizes = opts.quick
   ? { big: 32 * MiB, w3Count: 300, w4: 32 * MiB }
@@ -278,6 +283,10 @@ function fail(msg) {
   throw new Error(msg);
 }
 if (!servers.some((s) => s.id === 'floor')) servers = [SERVERS[0], ...servers];
+// Each of ours is also divided by the Nest floor of its adapter: run those right after the floor.
+for (const id of new Set(servers.map((s) => s.vs).filter(Boolean)).values()) {
+  if (!servers.some((s) => s.id === id)) servers.splice(servers.filter((s) => s.id === 'floor' || s.nestFloor).length, 0, byId(id));
+}
 if (servers.some((s) => s.ours)) {
   const problem = ensureBuild(ROOT, opts.build);
   if (problem) {
@@ -337,9 +346,15 @@ try {
 }
 
 const order = servers.map((s) => s.name);
-results.summary = summarize(results.runs, order, opts.workloads);
+results.summary = summarize(results.runs, order, opts.workloads, {
+  nestFloorOf: (name) => byId(servers.find((s) => s.name === name)?.vs)?.name,
+  nestFloors: new Set(servers.filter((s) => s.nestFloor).map((s) => s.name)),
+});
 save();
-console.log(`\n${opts.quick ? 'QUICK (smoke sizes) — ' : ''}median over ${opts.reps} rep(s) of the ratio to the floor in the same repetition`);
+console.log(
+  `\n${opts.quick ? 'QUICK (smoke sizes) — ' : ''}median over ${opts.reps} rep(s) of the ratios to the floor and to the ` +
+    `Nest floor of the same adapter in the same repetition`,
+);
 console.log(`${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; \`${command}\`\n`);
 console.log(markdownTable(results.summary));
 const busy = results.runs.filter((r) => r.otherCpuShare > opts.maxOther);

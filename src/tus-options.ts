@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { isTrustProxyEntry } from './http/trusted-proxies.js';
 import type { Locker } from './locking/locker.js';
+import type { DataRate } from './protocol/body-reader.js';
 import type { UploadStore } from './storage/upload-store.js';
 import type { PreCreateHandler, PreTerminateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
 
@@ -69,6 +70,12 @@ export interface TusModuleOptions {
   fsync?: boolean;
   /** ms without a byte after which a PATCH is ended (its bytes kept). Default 60 s; 0 = never. */
   idleTimeout?: number;
+  /**
+   * The slowest a PATCH (or creation) body may arrive: fewer than `bytes` in an `interval` (ms) ends it
+   * like an idle one (its bytes kept, 500). Stops a client trickling bytes to keep a socket and a file
+   * open. Default `{ bytes: 1024, interval: 60_000 }`; `false` = no floor.
+   */
+  minDataRate?: DataRate | false;
   /** ms a request waits for an older one on the same upload to let go before answering 423. Default 10 s. */
   lockTimeout?: number;
   /**
@@ -151,6 +158,7 @@ const DEFAULTS = {
   tombstoneRetention: 7 * 24 * 60 * 60 * 1000,
   fsync: false,
   idleTimeout: 60_000,
+  minDataRate: { bytes: 1024, interval: 60_000 } as DataRate | false,
   lockTimeout: 10_000,
   disableRequestTimeout: true,
   progressInterval: 1000,
@@ -205,6 +213,14 @@ function IsFunctionOr(kind: 'non-negative integer' | 'store' | 'locker' | 'origi
   });
 }
 
+function isDataRate(value: unknown): boolean {
+  if (value === false) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const { bytes, interval, ...rest } = value as Record<string, unknown>;
+  const positive = (n: unknown) => Number.isSafeInteger(n) && (n as number) > 0;
+  return positive(bytes) && positive(interval) && Object.keys(rest).length === 0;
+}
+
 function hasMethods(value: unknown, names: string[]): boolean {
   return typeof value === 'object' && value !== null && names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function');
 }
@@ -235,6 +251,8 @@ class OptionsSchema implements Omit<TusModuleOptions, 'cors'> {
   @IsOptional() @apply(IsNonNegativeInt()) tombstoneRetention?: number;
   @IsOptional() @IsBoolean() fsync?: boolean;
   @IsOptional() @apply(IsNonNegativeInt()) idleTimeout?: number;
+  @IsOptional() @ValidateBy({ name: 'isDataRate', validator: { validate: isDataRate, defaultMessage: () => 'minDataRate must be false or { bytes, interval } (positive integers: bytes per interval ms)' } })
+  minDataRate?: DataRate | false;
   @IsOptional() @apply(IsNonNegativeInt()) lockTimeout?: number;
   @IsOptional() @IsBoolean() disableRequestTimeout?: boolean;
   @IsOptional() @IsBoolean() download?: boolean;

@@ -81,6 +81,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       completedRetention: o.completedRetention,
       tombstoneRetention: o.tombstoneRetention,
       idleTimeout: o.idleTimeout,
+      minDataRate: o.minDataRate || undefined,
       lockTimeout: o.lockTimeout,
       download: { enabled: o.download && (this.store.capabilities?.read ?? true), incomplete: o.downloadIncomplete },
       emit: (event) => setImmediate(() => this.events.next(event)),

@@ -2,7 +2,7 @@
 // next tick) until told to stop, then posts back { lat: number[] (ms, 2xx only), errors, statuses, connects }.
 // It has its own event loop, so the client's load does not add event-loop lag to the figures.
 // It speaks HTTP/1.1 on one raw keep-alive socket: Node's http client never reuses a socket after a HEAD
-// response that has no Content-Length (none of the servers send one), which would turn every probe into a
+// response that has no Content-Length (the floor and @tus/server send none), which would turn every probe into a
 // new TCP connection. The socket is reopened if the server closes it (counted in `connects`).
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';

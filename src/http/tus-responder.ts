@@ -26,7 +26,8 @@ export class TusResponder {
     const body = response.body;
     if (body === undefined || typeof body === 'string' || raw.method === 'HEAD') {
       if (typeof body !== 'string' && body !== undefined) body.destroy();
-      res.end(raw.method === 'HEAD' ? undefined : body);
+      if (raw.method !== 'HEAD') res.end(body);
+      else endHead(res, 0);
       return;
     }
     try {
@@ -47,7 +48,9 @@ export class TusResponder {
       return;
     }
     this.writeHead(raw, res, status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
-    res.end(raw.method === 'HEAD' ? undefined : `${message}\n`);
+    const text = `${message}\n`;
+    if (raw.method !== 'HEAD') res.end(text);
+    else endHead(res, Buffer.byteLength(text));
   }
 
   private describe(error: unknown, raw: IncomingMessage): { status: number; message: string; headers: Record<string, string> } {
@@ -77,6 +80,18 @@ export class TusResponder {
     // A body we did not read to the end cannot be skipped on a kept-alive connection.
     if (hasUnreadBody(raw)) res.setHeader('Connection', 'close');
   }
+}
+
+/**
+ * Ends a HEAD answer with framing. Node sends neither Content-Length nor chunking for HEAD, and its own
+ * client then takes the answer to end with the connection and never reuses it. Unless the answer names
+ * its length (the engine's HEAD does), it is that of the content a GET would carry: `getLength`.
+ * 204 and 304 are framed by their status and must not carry Content-Length (RFC 9110 §8.6).
+ */
+function endHead(res: ServerResponse, getLength: number): void {
+  const framedByStatus = res.statusCode === 204 || res.statusCode === 304;
+  if (!framedByStatus && !res.hasHeader('Content-Length')) res.setHeader('Content-Length', String(getLength));
+  res.end();
 }
 
 function hasUnreadBody(raw: IncomingMessage): boolean {

@@ -1,13 +1,21 @@
 import type { Readable } from 'node:stream';
 
 /** Why a request body stopped being read. Only `complete` means the client sent everything. */
-export type BodyEnd = 'complete' | 'overrun' | 'aborted' | 'idle' | 'interrupted';
+export type BodyEnd = 'complete' | 'overrun' | 'aborted' | 'idle' | 'slow' | 'interrupted';
+
+/** A floor on how fast a body must arrive: at least `bytes` in every `interval` ms. */
+export interface DataRate {
+  bytes: number;
+  interval: number;
+}
 
 export interface BodyReaderOptions {
   /** Most bytes to accept; more is an overrun (the bytes up to the limit are still delivered). */
   limit: number;
   /** End the body when no byte arrived for this long (ms); 0 = never. */
   idleTimeout: number;
+  /** End the body (`slow`) when an interval brought fewer bytes; undefined = no floor. */
+  minRate?: DataRate;
   /** Aborted when a newer request wants the upload: reading stops at once. */
   signal: AbortSignal;
 }
@@ -33,6 +41,11 @@ export class BodyReader implements AsyncIterable<Buffer[]> {
   private pendingBytes = 0;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private rateTimer: NodeJS.Timeout | undefined;
+  /** bytesRead at the last rate check. */
+  private rateMark = 0;
+  /** We paused the socket since the last rate check: the client was not the slow one. */
+  private heldBack = false;
 
   constructor(
     private readonly stream: Readable,
@@ -62,6 +75,8 @@ export class BodyReader implements AsyncIterable<Buffer[]> {
     if (options.idleTimeout > 0) {
       this.timer = setTimeout(() => this.finish('idle'), options.idleTimeout);
     }
+    // One check per interval, not per chunk: a trickle that keeps refreshing the idle timer ends here.
+    if (options.minRate) this.rateTimer = setInterval(() => this.checkRate(options.minRate!.bytes), options.minRate.interval);
     try {
       for (;;) {
         if (this.pendingBytes > 0) {
@@ -77,6 +92,7 @@ export class BodyReader implements AsyncIterable<Buffer[]> {
       }
     } finally {
       clearTimeout(this.timer);
+      clearInterval(this.rateTimer);
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onAbort);
@@ -99,8 +115,20 @@ export class BodyReader implements AsyncIterable<Buffer[]> {
       return;
     }
     this.take(chunk);
-    if (this.pendingBytes >= HIGH_WATER) this.stream.pause();
+    if (this.pendingBytes >= HIGH_WATER) {
+      this.stream.pause();
+      this.heldBack = true;
+    }
     this.signal();
+  }
+
+  private checkRate(floor: number): void {
+    const arrived = this.bytesRead - this.rateMark;
+    this.rateMark = this.bytesRead;
+    // While the store keeps the socket paused, no byte can arrive: that interval does not count.
+    const heldBack = this.heldBack || this.stream.isPaused();
+    this.heldBack = false;
+    if (arrived < floor && !heldBack) this.finish('slow');
   }
 
   private take(chunk: Buffer): void {

@@ -1,5 +1,5 @@
 import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
-import { BodyReader } from './body-reader.js';
+import { BodyReader, type DataRate } from './body-reader.js';
 import { ChecksumVerifier, type ChecksumClaim } from './checksum.js';
 import { isComplete } from './expiry-policy.js';
 import { TusError, withHeaders } from './tus-error.js';
@@ -18,9 +18,9 @@ export interface WriteResult {
 }
 
 /**
- * Streams a request body into the store at the upload's offset: limits, idle timeout, interruption
- * by a newer request, checksums and the completion of the upload all meet here, once for POST
- * (creation-with-upload) and PATCH alike.
+ * Streams a request body into the store at the upload's offset: limits, idle timeout, data-rate floor,
+ * interruption by a newer request, checksums and the completion of the upload all meet here, once for
+ * POST (creation-with-upload) and PATCH alike.
  */
 export class BodyWriter {
   constructor(
@@ -30,6 +30,8 @@ export class BodyWriter {
     private readonly onComplete: (upload: StoredUpload, req: TusRequest) => Promise<void>,
     private readonly emit: EmitEvent,
     private readonly progressInterval: number,
+    /** The slowest a body may arrive before it is ended like an idle one; undefined = no floor. */
+    private readonly minRate?: DataRate,
   ) {}
 
   /** The batches on their way to the store, reporting progress once a batch is written (throttled). */
@@ -77,6 +79,7 @@ export class BodyWriter {
     const reader = new BodyReader(req.body, {
       limit: capacity - upload.offset,
       idleTimeout: this.idleTimeout,
+      minRate: this.minRate,
       signal,
     });
     const verifier = checksum && new ChecksumVerifier(checksum);
@@ -121,12 +124,19 @@ export class BodyWriter {
                 ),
         };
       case 'idle':
+      case 'slow': {
+        // Both answer 500 (clients retry it) with the offset reached: only the reason differs.
+        const why =
+          reader.end === 'idle'
+            ? `no data arrived for ${this.idleTimeout} ms`
+            : `data arrived at less than ${this.minRate?.bytes} bytes per ${this.minRate?.interval} ms`;
         return {
           upload: written,
           wholeBody,
           refused: verifier !== undefined,
-          failure: new TusError(500, 'ERR_READ_TIMEOUT', `no data arrived for ${this.idleTimeout} ms; ${verifier ? 'the checksummed chunk was discarded' : 'the bytes received are stored'}, resume from Upload-Offset`, stored),
+          failure: new TusError(500, 'ERR_READ_TIMEOUT', `${why}; ${verifier ? 'the checksummed chunk was discarded' : 'the bytes received are stored'}, resume from Upload-Offset`, stored),
         };
+      }
       default:
         // complete, aborted (nobody is listening) and interrupted (a newer request took over):
         // the client learns the truth from Upload-Offset.

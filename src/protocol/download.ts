@@ -34,6 +34,17 @@ export function checkDownloadsEnabled(policy: DownloadPolicy): void {
 }
 
 /**
+ * The `Content-Length` of a HEAD on an upload URL. RFC 9110 §8.6 allows a HEAD only the length its GET
+ * would have: GET serves the bytes stored (the offset) when downloads serve this upload; otherwise GET
+ * answers 404/405 and the upload has no content for HEAD to describe, so 0. Either way HEAD is framed,
+ * which Node's keep-alive client needs to reuse the connection (without it, every HEAD costs a new one).
+ */
+export function headContentLength(policy: DownloadPolicy, offset: number | undefined, length: number | undefined): number {
+  if (offset === undefined || !policy.enabled) return 0;
+  return policy.incomplete || offset === length ? offset : 0;
+}
+
+/**
  * GET of an upload URL: the bytes stored, not part of tus (tusd's addition, tus-protocol.md §4.2,
  * §8 D19). A single `Range` gives 206, `If-None-Match` 304, `If-Range` guards a resumed download.
  *

@@ -1,5 +1,6 @@
 import type { Locker } from '../locking/locker.js';
 import type { UploadStore } from '../storage/upload-store.js';
+import type { DataRate } from './body-reader.js';
 import type { CompletionSettings } from './completion-runner.js';
 import type { DownloadPolicy } from './download.js';
 import type { EmitEvent } from './tus-events.js';
@@ -21,6 +22,8 @@ export interface TusEngineConfig {
   /** How long a terminated or expired id keeps answering 410 before it is forgotten (404). */
   tombstoneRetention: number;
   idleTimeout: number;
+  /** The slowest a request body may arrive (bytes per interval ms); undefined = no floor. */
+  minDataRate?: DataRate;
   lockTimeout: number;
   /** Where upload events go (`TusService.events$`); must not throw or block. */
   emit: EmitEvent;

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ByteSpan, StoreCapabilities, StoredUpload } from '../storage/upload-store.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
-import { checkDownloadsEnabled } from './download.js';
+import { checkDownloadsEnabled, headContentLength } from './download.js';
 import type { TusEngineConfig } from './engine-config.js';
 import type { ExpiryPolicy } from './expiry-policy.js';
 import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
@@ -146,7 +146,10 @@ export class TusEngine {
   async head(req: TusRequest): Promise<TusResponse> {
     checkTusResumable(req.headers[H.tusResumable], false);
     const { upload, offset, length } = await this.operations.state(req);
-    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    const headers: Record<string, string> = {
+      'Cache-Control': 'no-store',
+      'Content-Length': String(headContentLength(this.config.download, offset, length)),
+    };
     // A final still waiting for parts has no offset (and so no expiry) yet.
     if (offset !== undefined) headers['Upload-Offset'] = String(offset);
     if (length !== undefined) headers['Upload-Length'] = String(length);

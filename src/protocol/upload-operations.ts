@@ -77,6 +77,7 @@ export class UploadOperations {
       (upload, req) => this.completed(upload, req.context, req.params),
       config.emit,
       config.progressInterval,
+      config.minDataRate,
     );
   }
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkedId, errno, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
 import { metadataObject } from './metadata-object.js';
-import { LruCache } from './upload-cache.js';
+import { UploadCache } from './upload-cache.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
   type AppendOptions,
@@ -27,6 +27,8 @@ export interface FileStoreOptions {
   fsync?: boolean;
   /** Uploads whose state is kept in memory (the disk stays the truth). Default 10000. */
   cacheSize?: number;
+  /** Estimated memory those may take, in bytes (large metadata counts). Default 16 MiB. */
+  cacheBytes?: number;
 }
 
 /** What `<id>.json` holds: the upload's info, or a tombstone once it is gone. */
@@ -51,14 +53,14 @@ export class FileStore implements UploadStore {
   readonly directory: string;
   private readonly fsync: boolean;
   /** Recently used uploads, kept exactly in step with what this process wrote. */
-  private readonly cache: LruCache<string, UploadLookup>;
+  private readonly cache: UploadCache;
   /** Uploads being appended to right now, with the offset that is already durable. */
   private readonly writing = new Map<string, number>();
 
   constructor(options: FileStoreOptions) {
     this.directory = resolve(options.directory);
     this.fsync = options.fsync ?? false;
-    this.cache = new LruCache(options.cacheSize ?? 10_000);
+    this.cache = new UploadCache(options.cacheSize ?? 10_000, options.cacheBytes);
   }
 
   async init(): Promise<void> {

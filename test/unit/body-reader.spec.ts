@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BodyReader } from '../../src/protocol/body-reader.js';
 
 async function collect(reader: BodyReader): Promise<Buffer> {
@@ -106,5 +106,66 @@ describe('BodyReader', () => {
     expect(batches[0]).toBe(1);
     expect(batches.slice(1).reduce((a, b) => a + b, 0)).toBe(10);
     expect(batches.length).toBeLessThan(11);
+  });
+
+  describe('data-rate floor', () => {
+    // Fake timers for the interval only: stream events still run on the real nextTick/setImmediate.
+    const useClock = () => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const flush = () => new Promise((r) => setImmediate(r));
+    afterEach(() => vi.useRealTimers());
+
+    it('ends a body that brings fewer bytes than the floor in an interval, keeping them', async () => {
+      useClock();
+      const body = new PassThrough();
+      const reader = new BodyReader(body, options({ minRate: { bytes: 4, interval: 1000 } }));
+      const done = collect(reader);
+      body.write('ab');
+      await flush();
+      vi.advanceTimersByTime(1000);
+      expect((await done).toString()).toBe('ab');
+      expect(reader.end).toBe('slow');
+    });
+
+    it('a body that keeps to the floor in every interval is read to its end', async () => {
+      useClock();
+      const body = new PassThrough();
+      const reader = new BodyReader(body, options({ minRate: { bytes: 4, interval: 1000 } }));
+      const done = collect(reader);
+      for (let i = 0; i < 3; i++) {
+        body.write('abcd');
+        await flush();
+        vi.advanceTimersByTime(1000);
+      }
+      body.end('e');
+      expect((await done).toString()).toBe('abcdabcdabcde');
+      expect(reader.end).toBe('complete');
+    });
+
+    it('an interval in which the store held the socket paused does not count against the client', async () => {
+      useClock();
+      const body = new PassThrough();
+      const reader = new BodyReader(body, options({ minRate: { bytes: 4, interval: 1000 } }));
+      let release!: () => void;
+      const storeBusy = new Promise<void>((r) => (release = r));
+      let total = 0;
+      const done = (async () => {
+        for await (const batch of reader) {
+          for (const b of batch) total += b.length;
+          await storeBusy; // the store is slow with the first batch
+        }
+      })();
+      body.write('a'); // the first batch: the store is busy with it from now on
+      await flush();
+      body.write(Buffer.alloc(512 * 1024)); // past the high-water mark meanwhile: the reader pauses the socket
+      await flush();
+      expect(body.isPaused()).toBe(true);
+      vi.advanceTimersByTime(3000);
+      expect(reader.end).toBeUndefined();
+      release();
+      body.end();
+      await done;
+      expect(reader.end).toBe('complete');
+      expect(total).toBe(512 * 1024 + 1);
+    });
   });
 });

@@ -13,6 +13,7 @@ describe('resolveTusOptions', () => {
       cleanupInterval: 3_600_000,
       fsync: false,
       idleTimeout: 60_000,
+      minDataRate: { bytes: 1024, interval: 60_000 },
       lockTimeout: 10_000,
       disableRequestTimeout: true,
       download: true,
@@ -35,6 +36,10 @@ describe('resolveTusOptions', () => {
     [{ maxSize: '10' }, 'maxSize'],
     [{ directory: '' }, 'directory'],
     [{ idleTimeout: -5 }, 'idleTimeout'],
+    [{ minDataRate: { bytes: 0, interval: 1000 } }, 'minDataRate'],
+    [{ minDataRate: { bytes: 1024 } }, 'minDataRate'],
+    [{ minDataRate: { bytes: 1024, interval: 1000, per: 's' } }, 'minDataRate'],
+    [{ minDataRate: true }, 'minDataRate'],
     [{ fsync: 'yes' }, 'fsync'],
     [{ download: 'no' }, 'download'],
     [{ downloadIncomplete: 1 }, 'downloadIncomplete'],
@@ -46,6 +51,10 @@ describe('resolveTusOptions', () => {
     [{ dirctory: './x' }, 'dirctory'],
   ])('refuses %j naming %s', (options, name) => {
     expect(() => resolveTusOptions(options as never)).toThrow(new RegExp(`Invalid TusModule options:[\\s\\S]*- ${name.replace('.', '\\.')}:`));
+  });
+
+  it('minDataRate: false switches the floor off', () => {
+    expect(resolveTusOptions({ minDataRate: false }).minDataRate).toBe(false);
   });
 
   it('accepts addresses, ranges and loopback for trustProxy', () => {
