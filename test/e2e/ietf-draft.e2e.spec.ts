@@ -39,7 +39,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
   }
 
   describe('which requests are draft requests', () => {
-    it.each(['2', '9', 'six', '6, 6', ''])('Upload-Draft-Interop-Version %j is tus v1: 412 without Tus-Resumable', async (value) => {
+    it.each(['2', '10', 'six', '6, 6', ''])('Upload-Draft-Interop-Version %j is tus v1: 412 without Tus-Resumable', async (value) => {
       const { url, dir } = await boot();
       const res = await request(url, { method: 'POST', path: '/files', headers: { 'Upload-Draft-Interop-Version': value, 'Upload-Complete': '?0', 'Upload-Length': '5' } });
       expectError(res, 412);
