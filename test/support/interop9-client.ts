@@ -3,7 +3,6 @@
 // (optimistic or careful), offset retrieval with HEAD, appends with application/partial-upload,
 // cancellation, Upload-Limit, the version check on 104, the Location check and the 413 rule.
 import http from 'node:http';
-import { parseDictionary } from '../../src/protocol/structured-field.js';
 
 const VERSION = '9';
 
@@ -70,7 +69,7 @@ export async function uploadInterop9(options: Interop9Options): Promise<Interop9
         if (location !== undefined && location !== announced) throw new UploadFailed('104 responses named different Locations');
         location = announced;
       }
-      limits = { ...limits, ...readLimits(headers) };
+      limits = merge(limits, readLimits(headers));
     },
   });
   if (created.response) {
@@ -81,9 +80,9 @@ export async function uploadInterop9(options: Interop9Options): Promise<Interop9
       // Every message carrying Location for one request must carry the same value.
       if (location !== undefined && finalLocation !== location) throw new UploadFailed('the final response names another Location than the 104');
       location = finalLocation || location;
-      limits = { ...limits, ...readLimits(res.headers) };
+      limits = merge(limits, readLimits(res.headers));
     } else if (res.status === 413) {
-      limits = { ...limits, ...(await discoverLimits(exchanges, options.target)) };
+      limits = merge(limits, await discoverLimits(exchanges, options.target));
       throw new UploadFailed(`creation refused with 413 (limits: ${JSON.stringify(limits)})`);
     } else if (res.status < 500) {
       throw new UploadFailed(`creation refused with ${res.status}`);
@@ -106,7 +105,7 @@ export async function uploadInterop9(options: Interop9Options): Promise<Interop9
       continue;
     }
     if (res.status < 200 || res.status >= 300) throw new UploadFailed(`offset retrieval answered ${res.status}`);
-    limits = { ...limits, ...readLimits(res.headers) };
+    limits = merge(limits, readLimits(res.headers));
     let offset = readInteger(res.headers['upload-offset']);
     if (offset === undefined || offset > data.length) throw new UploadFailed('the server reports an offset this client cannot continue from');
 
@@ -138,7 +137,7 @@ export async function uploadInterop9(options: Interop9Options): Promise<Interop9
       if (answer.status === 409) break; // wrong offset: retrieve it again
       if (answer.status === 413) {
         // Retry smaller, between min-append-size and max-append-size (learned from OPTIONS when unknown).
-        if (limits.maxAppendSize === undefined && limits.minAppendSize === undefined) limits = { ...limits, ...(await discoverLimits(exchanges, options.target)) };
+        if (limits.maxAppendSize === undefined && limits.minAppendSize === undefined) limits = merge(limits, await discoverLimits(exchanges, options.target));
         const smaller = Math.max(limits.minAppendSize ?? 1, Math.floor(size / 2));
         if (smaller >= size) throw new UploadFailed('413 at the smallest append size the limits allow');
         chunkSize = smaller;
@@ -158,30 +157,35 @@ async function discoverLimits(exchanges: Exchange[], target: string): Promise<Li
   return res ? readLimits(res.headers) : {};
 }
 
-/** Upload-Limit: unknown members ignored; a known member of the wrong type voids the whole field. */
+/** Newer limits replace older ones member by member. */
+function merge(known: Limits, update: Limits): Limits {
+  const out = { ...known };
+  for (const [key, value] of Object.entries(update) as Array<[keyof Limits, number | undefined]>) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+const LIMIT_KEYS = ['max-size', 'min-size', 'max-append-size', 'min-append-size', 'max-age'];
+
+/**
+ * Upload-Limit, a Structured Dictionary: unknown members ignored, a known member that is not an
+ * Integer voids the whole field (this client's own small parser: key=value members split on commas).
+ */
 function readLimits(headers: http.IncomingHttpHeaders): Limits {
   const raw = headers['upload-limit'];
   if (raw === undefined) return {};
-  try {
-    const members = parseDictionary(String(raw));
-    const out: Limits = {};
-    const names: Array<[string, keyof Limits]> = [
-      ['max-size', 'maxSize'],
-      ['min-append-size', 'minAppendSize'],
-      ['max-append-size', 'maxAppendSize'],
-    ];
-    for (const key of ['max-size', 'min-size', 'max-append-size', 'min-append-size', 'max-age']) {
-      const value = members.get(key);
-      if (value !== undefined && value.type !== 'integer') return {};
-    }
-    for (const [key, name] of names) {
-      const value = members.get(key);
-      if (value?.type === 'integer') out[name] = value.value;
-    }
-    return out;
-  } catch {
-    return {};
+  const members = new Map<string, string>();
+  for (const member of String(raw).split(',')) {
+    const [key, value = '?1'] = member.trim().split(';')[0].split('=');
+    members.set(key.trim(), value.trim());
   }
+  const integers = new Map<string, number>();
+  for (const key of LIMIT_KEYS) {
+    const value = members.get(key);
+    if (value === undefined) continue;
+    if (!/^-?\d{1,15}$/.test(value)) return {};
+    integers.set(key, Number(value));
+  }
+  return { maxSize: integers.get('max-size'), minAppendSize: integers.get('min-append-size'), maxAppendSize: integers.get('max-append-size') };
 }
 
 function readComplete(headers: http.IncomingHttpHeaders): boolean | undefined {
