@@ -336,11 +336,11 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
         headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'upload-complete,upload-draft-interop-version' },
       });
       expect(headerTokens(preflight, 'access-control-allow-headers')).toEqual(
-        expect.arrayContaining(['upload-complete', 'upload-incomplete', 'upload-draft-interop-version', 'upload-offset', 'upload-length', 'content-disposition']),
+        expect.arrayContaining(['upload-complete', 'upload-incomplete', 'upload-draft-interop-version', 'upload-offset', 'upload-length', 'content-disposition', 'content-digest', 'repr-digest', 'want-repr-digest']),
       );
       const res = await draftCreate(url, 8, { headers: { Origin: origin } });
       expect(headerTokens(res, 'access-control-expose-headers')).toEqual(
-        expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'upload-complete', 'upload-incomplete', 'upload-limit', 'upload-draft-interop-version']),
+        expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'upload-complete', 'upload-incomplete', 'upload-limit', 'upload-draft-interop-version', 'repr-digest', 'want-content-digest']),
       );
     });
   });
