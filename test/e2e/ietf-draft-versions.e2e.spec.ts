@@ -62,6 +62,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
       const { uploadPath, id } = createdPath(await draftCreate(url, version, { complete: false, body: 'abc' }), url);
       const wrongType = await draftAppend(url, uploadPath, version, 3, 'def', { headers: { 'Content-Type': 'application/octet-stream' } });
       expect(wrongType.status).toBe(version >= 6 ? 415 : 204);
+      if (version >= 6) expect(header(wrongType, 'upload-complete')).toBe(version >= 9 ? '?0' : undefined);
       const at = version >= 6 ? 3 : 6;
       const last = await draftAppend(url, uploadPath, version, at, 'gh', { complete: true });
       expect(last.status).toBe(204);
@@ -105,7 +106,9 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
       const res = await draftDelete(url, uploadPath, version);
       expect(res.status).toBe(204);
       expectDraft(res, version);
-      expect((await draftHead(url, uploadPath, version)).status).toBe(410);
+      const gone = await draftHead(url, uploadPath, version);
+      expect(gone.status).toBe(410);
+      expect(header(gone, 'upload-complete')).toBe(version >= 9 ? '?0' : undefined);
     });
 
     it(`limits: OPTIONS ${version >= 6 ? 'announces Upload-Limit' : 'has no Upload-Limit yet'}${version >= 6 && version <= 8 ? ' and Accept-Patch' : ''}; over the maximum is 413`, async () => {
@@ -182,6 +185,16 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     if (version >= 9) {
+      it('GET retrieves the offset even with downloads switched off, where other GETs are 405', async () => {
+        const dir = await h.tempDir();
+        const { url } = await h.start(adapter, TusModule.forRoot({ directory: dir, download: false }));
+        const { uploadPath } = createdPath(await draftCreate(url, version, { complete: true, body: 'abc' }), url);
+        const res = await draftGet(url, uploadPath, version);
+        expect([res.status, header(res, 'upload-offset'), reportedComplete(res, version)]).toEqual([204, '3', true]);
+        expect((await draftGet(url, uploadPath, 8)).status).toBe(405);
+        expect((await request(url, { method: 'GET', path: uploadPath })).status).toBe(405);
+      });
+
       it('max-age counts down between answers while the end of the lifetime it implies does not move earlier', async () => {
         const { url } = await boot();
         const created = await draftCreate(url, version, { complete: false, length: 10 });
