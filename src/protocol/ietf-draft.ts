@@ -15,7 +15,7 @@ import type { UploadOperations } from './upload-operations.js';
 const INTERIM_UPLOAD_RESUMPTION_SUPPORTED = 104;
 
 /**
- * The IETF draft "Resumable Uploads for HTTP" on the tus endpoint (tus-protocol.md §5): each draft
+ * The IETF draft "Resumable Uploads for HTTP" on the tus endpoint: each draft
  * request is translated into the same {@link UploadOperations} tus v1 uses, and the outcome back into
  * draft fields. So storage, offsets, locks (a newer request interrupts an older one), expiry and the
  * completion hook are shared, and an upload started with one protocol can be continued with the
