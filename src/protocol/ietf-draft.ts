@@ -231,6 +231,8 @@ export class IetfDraft {
     const algorithm = wantedReprAlgorithm(req.headers);
     if (!algorithm) return {};
     const bytes = upload.offset > 0 ? await this.operations.readUpload(upload.id, { start: 0, end: upload.offset - 1 }) : undefined;
+    // Gone in between (cancelled, expired): say nothing rather than the digest of no bytes.
+    if (upload.offset > 0 && !bytes) return {};
     return { 'Repr-Digest': await reprDigestOf(bytes, algorithm) };
   }
 
