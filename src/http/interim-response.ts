@@ -6,6 +6,8 @@ interface InterimCapable {
   writeInformation?(status: number, headers: Record<string, string>): void;
   /** Private, but what Node's own writeContinue / writeEarlyHints write through on HTTP/1.1. */
   _writeRaw?(data: string, encoding: BufferEncoding): boolean;
+  /** HTTP/2 compatibility responses: the stream's public API sends any 1xx as an extra HEADERS frame. */
+  stream?: { additionalHeaders?(headers: Record<string, string | number>): void };
 }
 
 // Reason phrases Node does not know (its table stops at the registered codes).
@@ -13,10 +15,10 @@ const REASONS: Record<number, string> = { 104: 'Upload Resumption Supported' };
 
 /**
  * Writes an interim (1xx) answer ahead of the final one and tells whether it went out. Node's
- * `writeInformation` is used where the running Node has it; otherwise, on HTTP/1.1, the status line
- * and headers are written raw (as Node writes 103 Early Hints). Nothing is sent (false) to an
- * HTTP/1.0 client (it must never get a 1xx), once the final answer has started, when a header value
- * is not sendable, or where neither way exists (HTTP/2 on a Node without writeInformation).
+ * `writeInformation` is used where the running Node has it; otherwise HTTP/2 uses the stream's
+ * `additionalHeaders` and HTTP/1.1 writes the status line and headers raw (as Node writes 103 Early
+ * Hints). Nothing is sent (false) to an HTTP/1.0 client (it must never get a 1xx), once the final
+ * answer has started, when a header value is not sendable, or where no way exists.
  */
 export function sendInterim(raw: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>): boolean {
   if (status < 100 || status > 199 || status === 101) return false;
@@ -30,6 +32,12 @@ export function sendInterim(raw: IncomingMessage, res: ServerResponse, status: n
     }
     if (typeof writer.writeInformation === 'function') {
       writer.writeInformation(status, headers);
+      return true;
+    }
+    if (raw.httpVersionMajor === 2 && typeof writer.stream?.additionalHeaders === 'function') {
+      const frame: Record<string, string | number> = { ':status': status };
+      for (const [name, value] of Object.entries(headers)) frame[name.toLowerCase()] = value;
+      writer.stream.additionalHeaders(frame);
       return true;
     }
     if (raw.httpVersionMajor !== 1 || typeof writer._writeRaw !== 'function') return false;

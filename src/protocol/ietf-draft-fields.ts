@@ -4,22 +4,22 @@ import { parseBooleanItem, parseNonNegativeIntegerItem, serializeIntegerDictiona
 import { badRequest } from './tus-error.js';
 
 /**
- * The header fields of the IETF draft "Resumable Uploads for HTTP" (tus-protocol.md §5) and how they
- * changed between the interop versions this server speaks:
+ * The header fields of the IETF draft "Resumable Uploads for HTTP" and how they changed between the
+ * interop versions this server speaks (docs/ietf-draft.md has the full table):
  *
- * | interop | draft     | what changes for a server                                                |
- * |---------|-----------|--------------------------------------------------------------------------|
- * | 3       | -01       | `Upload-Incomplete` (the inverse of the later `Upload-Complete`)           |
- * | 4       | -02       | `Upload-Complete`                                                          |
- * | 5       | -03       | (progress 104s, 200 allowed for HEAD: nothing this server must do)         |
- * | 6       | -04, -05  | PATCH needs `application/partial-upload`; `Upload-Limit` with `expires`   |
- * | 7       | -06 … -08 | `expires` is called `max-age`                                               |
- * | 8       | -09 …     | (limits must be announced, 104 section: this server already does both)     |
+ * | interop | draft      | what changes for a server                                                 |
+ * |---------|------------|---------------------------------------------------------------------------|
+ * | 3       | -01        | `Upload-Incomplete` (the inverse of the later `Upload-Complete`)            |
+ * | 4       | -02        | `Upload-Complete`                                                           |
+ * | 5       | -03        | (progress 104s, 200 allowed for HEAD: nothing this server must do)          |
+ * | 6       | -04, -05   | PATCH needs `application/partial-upload`; `Upload-Limit` with `expires`    |
+ * | 7       | -06 … -08  | `expires` is called `max-age`                                                |
+ * | 8       | -09 … -11  | limits must be announced; -10 and -11 ask OPTIONS for `Accept-Patch`         |
+ * | 9       | -12 …      | GET is offset retrieval; `Upload-Complete: ?0` marks the protocol's own answers; no `Accept-Patch` |
  *
- * tus-js-client 4 sends 5 (`protocol: 'ietf-draft-03'`) and 6 (`'ietf-draft-05'`); 8 is the latest the
- * reference describes. Any other value, or none, is a tus v1 request.
+ * Any other value, or none, is a tus v1 request.
  */
-export const DRAFT_INTEROP_VERSIONS = [3, 4, 5, 6, 7, 8] as const;
+export const DRAFT_INTEROP_VERSIONS = [3, 4, 5, 6, 7, 8, 9] as const;
 export type InteropVersion = (typeof DRAFT_INTEROP_VERSIONS)[number];
 
 export const INTEROP_VERSION_HEADER = 'upload-draft-interop-version';
@@ -57,6 +57,24 @@ export class DraftDialect {
   /** From interop 6 on, an append must be labelled `application/partial-upload`. */
   get appendNeedsPartialUploadType(): boolean {
     return this.version >= 6;
+  }
+
+  /** From interop 9 on, GET on the upload resource is offset retrieval (before, the draft defined no GET). */
+  get getRetrievesOffset(): boolean {
+    return this.version >= 9;
+  }
+
+  /** `Accept-Patch` on OPTIONS: required by drafts -10 and -11 (interop 8), dropped again for 9. */
+  get announcesAcceptPatch(): boolean {
+    return this.version >= 6 && this.version <= 8;
+  }
+
+  /**
+   * From interop 9 on, `Upload-Complete` on an answer says whose semantics apply: `?0` the upload
+   * protocol's (its errors included), `?1` the target resource's. Errors then say `?0` explicitly.
+   */
+  get errorsCarryComplete(): boolean {
+    return this.version >= 9;
   }
 
   /**

@@ -3,8 +3,9 @@ import type { StoredUpload } from '../storage/upload-store.js';
 import { dispositionFilename } from './content-disposition.js';
 import { isComplete } from './expiry-policy.js';
 import { mediaType, singleHeader } from './header-values.js';
+import { digestMismatch, matchesEmpty, readDigestClaim, reprDigestOf, wantedReprAlgorithm, type DigestClaim } from './ietf-draft-digests.js';
 import { DraftDialect, PARTIAL_UPLOAD_TYPE, readInteger, type InteropVersion, type UploadLimits } from './ietf-draft-fields.js';
-import { PROBLEM_TYPES, problemResponse } from './problem-details.js';
+import { PROBLEM_TYPES, ProblemError, problemResponse } from './problem-details.js';
 import { bodyTakenElsewhere, contentLength, hasBody } from './request-body.js';
 import { H } from './tus-headers.js';
 import { TusError, badRequest, methodNotAllowed, unsupportedMediaType, withHeaders } from './tus-error.js';
@@ -15,20 +16,35 @@ import type { UploadOperations } from './upload-operations.js';
 const INTERIM_UPLOAD_RESUMPTION_SUPPORTED = 104;
 
 /**
- * The IETF draft "Resumable Uploads for HTTP" on the tus endpoint (tus-protocol.md §5): each draft
+ * The IETF draft "Resumable Uploads for HTTP" on the tus endpoint: each draft
  * request is translated into the same {@link UploadOperations} tus v1 uses, and the outcome back into
  * draft fields. So storage, offsets, locks (a newer request interrupts an older one), expiry and the
  * completion hook are shared, and an upload started with one protocol can be continued with the
- * other. Routes are tus's: POST on the collection creates, HEAD / PATCH / DELETE on the upload URL.
+ * other. Routes are tus's: POST on the collection creates, HEAD / PATCH / DELETE on the upload URL
+ * (and, from interop 9, GET as HEAD).
  */
 export class IetfDraft {
   constructor(
     private readonly operations: UploadOperations,
     private readonly metadataLimits: MetadataLimits,
+    /** Whether the store can hold a body back until its digest is verified (staging). */
+    private readonly canVerifyDigests: boolean,
   ) {}
 
-  handle(req: TusRequest, version: InteropVersion): Promise<TusResponse> {
+  async handle(req: TusRequest, version: InteropVersion): Promise<TusResponse> {
     const dialect = new DraftDialect(version);
+    try {
+      return await this.route(req, dialect);
+    } catch (error) {
+      // Interop 9: an answer of the upload protocol itself (every error here) says Upload-Complete: ?0.
+      const incomplete = dialect.errorsCarryComplete ? dialect.completeHeader(false) : {};
+      if (error instanceof ProblemError) return problemResponse({ ...error.problem, headers: { ...error.problem.headers, ...incomplete } });
+      if (error instanceof TusError && dialect.errorsCarryComplete) throw withHeaders(error, incomplete);
+      throw error;
+    }
+  }
+
+  private route(req: TusRequest, dialect: DraftDialect): Promise<TusResponse> {
     switch (req.method) {
       case 'OPTIONS':
         return this.options(req, dialect);
@@ -41,17 +57,21 @@ export class IetfDraft {
       case 'DELETE':
         return this.cancel(req);
       case 'GET':
-        // The draft leaves a GET's content undefined; this server's is the download, as for tus.
-        return this.operations.download(req);
+        // Interop 9 made GET offset retrieval; before, the draft said nothing of GET and this server's
+        // GET is the download, as for tus.
+        return dialect.getRetrievesOffset ? this.retrieveOffset(req, dialect) : this.operations.download(req);
       default:
         throw methodNotAllowed(req.method, req.id !== undefined);
     }
   }
 
-  /** The limits a client may learn before creating (and `Accept-Patch`, which -10 on asks for). */
+  /**
+   * What the version needs to know before creating: `Upload-Limit` from interop 6 (none existed
+   * before), `Accept-Patch` for 6 to 8 (drafts -10 and -11 require it; -12 dropped it again).
+   */
   private async options(req: TusRequest, dialect: DraftDialect): Promise<TusResponse> {
     const headers = dialect.limitHeader({ maxSize: await this.operations.maxSize(req.context) });
-    if (dialect.appendNeedsPartialUploadType) headers['Accept-Patch'] = PARTIAL_UPLOAD_TYPE;
+    if (dialect.announcesAcceptPatch) headers['Accept-Patch'] = PARTIAL_UPLOAD_TYPE;
     return { status: 204, headers };
   }
 
@@ -68,9 +88,11 @@ export class IetfDraft {
     const declaredBody = contentLength(req);
     const impliedLength = completes ? declaredBody ?? (hasBody(req, declaredBody) ? undefined : 0) : undefined;
     if (uploadLength !== undefined && impliedLength !== undefined && uploadLength !== impliedLength) {
-      return inconsistentLength(`Upload-Length (${uploadLength}) and the complete body's Content-Length (${impliedLength}) disagree`);
+      throw inconsistentLength(`Upload-Length (${uploadLength}) and the complete body's Content-Length (${impliedLength}) disagree`);
     }
     checkBodyReadable(req);
+    // Repr-Digest is the whole upload's: this request's content only when it carries all of it.
+    const digest = this.digestClaim(req, completes);
     const max = await this.operations.maxSize(req.context);
     try {
       const { upload, location } = await this.operations.create(req, {
@@ -78,6 +100,7 @@ export class IetfDraft {
         length: uploadLength ?? impliedLength,
         withBody: true,
         completes,
+        checksum: digest?.checksum,
         onCreated: (location, created) => this.announce(req, dialect, location, this.limits(created, max)),
       });
       return {
@@ -87,10 +110,11 @@ export class IetfDraft {
           'Upload-Offset': String(upload.offset),
           ...dialect.completeHeader(isComplete(upload)),
           ...dialect.limitHeader(this.limits(upload, max)),
+          ...(await this.reprDigest(req, upload)),
         },
       };
     } catch (error) {
-      return this.translate(error, dialect, max);
+      return this.translate(error, dialect, max, { digest });
     }
   }
 
@@ -114,6 +138,7 @@ export class IetfDraft {
     if (length !== undefined) headers['Upload-Length'] = String(length);
     Object.assign(headers, dialect.limitHeader(this.limits(upload, await this.operations.maxSize(req.context))));
     headers['Cache-Control'] = 'no-store';
+    if (offset !== undefined) Object.assign(headers, await this.reprDigest(req, upload));
     return { status: 204, headers };
   }
 
@@ -132,11 +157,16 @@ export class IetfDraft {
     const completes = dialect.requestCompletes(req.headers) ?? (length !== undefined ? false : undefined);
     if (completes === undefined) throw missingComplete(dialect);
     checkBodyReadable(req);
+    // A PATCH encloses the patch document: its Repr-Digest is this request's content too.
+    const digest = this.digestClaim(req, true);
     try {
-      const upload = await this.operations.append(req, { offset, length, completes });
-      return { status: 204, headers: { 'Upload-Offset': String(upload.offset), ...dialect.completeHeader(isComplete(upload)) } };
+      const upload = await this.operations.append(req, { offset, length, completes, checksum: digest?.checksum });
+      return {
+        status: 204,
+        headers: { 'Upload-Offset': String(upload.offset), ...dialect.completeHeader(isComplete(upload)), ...(await this.reprDigest(req, upload)) },
+      };
     } catch (error) {
-      return this.translate(error, dialect, await this.operations.maxSize(req.context), offset);
+      return this.translate(error, dialect, await this.operations.maxSize(req.context), { providedOffset: offset, digest });
     }
   }
 
@@ -148,11 +178,20 @@ export class IetfDraft {
 
   /**
    * tus outcomes the draft names differently: an offset mismatch and inconsistent lengths become its
-   * RFC 9457 problems, and a 413 for the size limit carries `Upload-Limit`. Anything else is rethrown.
+   * RFC 9457 problems, a failed digest its problem, and a 413 for the size limit carries
+   * `Upload-Limit`. Anything else is rethrown.
    */
-  private translate(error: unknown, dialect: DraftDialect, max: number | undefined, providedOffset?: number): TusResponse {
+  private translate(
+    error: unknown,
+    dialect: DraftDialect,
+    max: number | undefined,
+    request: { providedOffset?: number; digest?: DigestClaim } = {},
+  ): TusResponse {
     if (!(error instanceof TusError)) throw error;
+    const { providedOffset, digest } = request;
     switch (error.code) {
+      case 'ERR_CHECKSUM_MISMATCH':
+        throw digestMismatch(digest!, error.headers);
       case 'ERR_MISMATCHED_OFFSET':
         return problemResponse({
           status: 409,
@@ -166,12 +205,36 @@ export class IetfDraft {
       case 'ERR_INVALID_UPLOAD_LENGTH':
       case 'ERR_UPLOAD_SIZE_EXCEEDED':
         // Past a known length, a changed length, or "complete" before the length: the indications disagree.
-        return inconsistentLength(error.message, error.headers);
+        throw inconsistentLength(error.message, error.headers);
       case 'ERR_MAX_SIZE_EXCEEDED':
         throw withHeaders(error, dialect.limitHeader({ maxSize: max }));
       default:
         throw error;
     }
+  }
+
+  /**
+   * The digest this request's content must match (400 before anything is stored when it cannot be
+   * checked). Content without a body never reaches the writer, so its claim is judged here.
+   */
+  private digestClaim(req: TusRequest, reprCoversContent: boolean): DigestClaim | undefined {
+    const claim = readDigestClaim(req.headers, reprCoversContent);
+    if (!claim) return undefined;
+    if (!this.canVerifyDigests) {
+      throw badRequest('ERR_DIGEST_UNSUPPORTED', `${claim.field} cannot be verified with this server's store; send the request without it`);
+    }
+    if (!hasBody(req) && !matchesEmpty(claim)) throw digestMismatch(claim);
+    return claim;
+  }
+
+  /** `Repr-Digest` of the bytes stored so far, when the request asks for it with `Want-Repr-Digest`. */
+  private async reprDigest(req: TusRequest, upload: StoredUpload): Promise<Record<string, string>> {
+    const algorithm = wantedReprAlgorithm(req.headers);
+    if (!algorithm) return {};
+    const bytes = upload.offset > 0 ? await this.operations.readUpload(upload.id, { start: 0, end: upload.offset - 1 }) : undefined;
+    // Gone in between (cancelled, expired): say nothing rather than the digest of no bytes.
+    if (upload.offset > 0 && !bytes) return {};
+    return { 'Repr-Digest': await reprDigestOf(bytes, algorithm) };
   }
 
   private limits(upload: StoredUpload, maxSize: number | undefined): UploadLimits {
@@ -202,8 +265,8 @@ function missingComplete(dialect: DraftDialect): TusError {
   return badRequest('ERR_MISSING_' + dialect.completeField.toUpperCase().replace('-', '_'), `${dialect.completeField} is required (?1 when this request ends the upload, ?0 otherwise)`);
 }
 
-function inconsistentLength(detail: string, headers: Record<string, string> = {}): TusResponse {
-  return problemResponse({ status: 400, type: PROBLEM_TYPES.inconsistentLength, title: 'inconsistent length values for upload', detail, headers });
+function inconsistentLength(detail: string, headers: Record<string, string> = {}): ProblemError {
+  return new ProblemError({ status: 400, type: PROBLEM_TYPES.inconsistentLength, title: 'inconsistent length values for upload', detail, headers });
 }
 
 /**

@@ -4,7 +4,8 @@
  * are parsed exactly as the RFC's algorithm does, so `?1`, `?0` and `42` pass while `1`, `true`,
  * `?2`, `4.0`, `+4` and two values joined by a comma (a repeated header, as Node joins them) do not.
  * Parameters on an Item are parsed and then ignored, as the draft defines none.
- * Dictionaries (its `Upload-Limit`) are only ever written.
+ * Dictionaries are written (`Upload-Limit`) and parsed (the RFC 9530 digest fields a draft request may
+ * carry); an Inner List member is recognised but its items are not kept, as no field read here uses one.
  */
 
 export type BareItem =
@@ -49,6 +50,17 @@ export function parseNonNegativeIntegerItem(input: string): number | undefined {
   return item?.type === 'integer' && item.value >= 0 ? item.value : undefined;
 }
 
+/** A Dictionary member's value: a bare item, or an Inner List (parsed, contents dropped). */
+export type DictionaryValue = BareItem | { type: 'inner-list' };
+
+/**
+ * Parses a whole field value as a Dictionary (RFC 9651 §4.2.2). A repeated key keeps its last value,
+ * so a repeated header (Node joins them with ", ") reads exactly as the RFC combines field lines.
+ */
+export function parseDictionary(input: string): Map<string, DictionaryValue> {
+  return new ItemParser(input).parseDictionaryField();
+}
+
 /** Serialises a Dictionary whose members are all Integers, e.g. `min-size=0, max-size=1024`. */
 export function serializeIntegerDictionary(members: ReadonlyArray<readonly [string, number]>): string {
   return members
@@ -83,6 +95,43 @@ class ItemParser {
     this.skipSpaces();
     if (this.pos !== this.input.length) this.fail(`unexpected "${this.input[this.pos]}"`);
     return item;
+  }
+
+  parseDictionaryField(): Map<string, DictionaryValue> {
+    const members = new Map<string, DictionaryValue>();
+    this.skipSpaces();
+    while (this.pos < this.input.length) {
+      const key = this.key();
+      let value: DictionaryValue = { type: 'boolean', value: true };
+      if (this.input[this.pos] === '=') {
+        this.pos++;
+        value = this.input[this.pos] === '(' ? this.innerList() : this.bareItem();
+      }
+      this.parameters();
+      members.set(key, value);
+      this.skipOws();
+      if (this.pos >= this.input.length) return members;
+      if (this.input[this.pos] !== ',') this.fail(`expected "," after member "${key}"`);
+      this.pos++;
+      this.skipOws();
+      if (this.pos >= this.input.length) this.fail('trailing comma');
+    }
+    return members;
+  }
+
+  private innerList(): { type: 'inner-list' } {
+    this.pos++;
+    for (;;) {
+      this.skipSpaces();
+      if (this.input[this.pos] === ')') {
+        this.pos++;
+        return { type: 'inner-list' };
+      }
+      this.bareItem();
+      this.parameters();
+      const next = this.input[this.pos];
+      if (next !== ' ' && next !== ')') this.fail('inner list items are separated by spaces');
+    }
   }
 
   private bareItem(): BareItem {
@@ -191,6 +240,10 @@ class ItemParser {
 
   private skipSpaces(): void {
     while (this.input[this.pos] === ' ') this.pos++;
+  }
+
+  private skipOws(): void {
+    while (this.input[this.pos] === ' ' || this.input[this.pos] === '\t') this.pos++;
   }
 
   private fail(message: string): never {

@@ -34,7 +34,7 @@ export class TusEngine {
   constructor(private readonly config: TusEngineConfig) {
     this.operations = new UploadOperations(config);
     this.metadataLimits = { maxSize: config.maxMetadataSize, maxPairs: config.maxMetadataPairs };
-    this.draft = new IetfDraft(this.operations, this.metadataLimits);
+    this.draft = new IetfDraft(this.operations, this.metadataLimits, this.capabilities.staging);
   }
 
   get expiry(): ExpiryPolicy {

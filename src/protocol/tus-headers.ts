@@ -55,6 +55,10 @@ export const CORS_ALLOWED_HEADERS = [
   'Upload-Incomplete',
   'Upload-Draft-Interop-Version',
   'Content-Disposition',
+  // RFC 9530 digests on draft requests.
+  'Content-Digest',
+  'Repr-Digest',
+  'Want-Repr-Digest',
   // GET downloads: a browser resuming or revalidating one sends these.
   'Range',
   'If-Range',
@@ -78,6 +82,9 @@ export const CORS_EXPOSED_HEADERS = [
   'Upload-Incomplete',
   'Upload-Limit',
   'Upload-Draft-Interop-Version',
+  'Repr-Digest',
+  'Want-Content-Digest',
+  'Want-Repr-Digest',
   // GET downloads (Content-Type, Content-Length and Last-Modified are readable without being listed).
   'Content-Disposition',
   'Content-Range',

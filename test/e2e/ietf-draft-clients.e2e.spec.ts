@@ -1,5 +1,6 @@
-// One upload, two protocols (created with the IETF draft and finished with tus v1, the reverse, and a
-// draft append interrupted by a tus PATCH), and tus-js-client 4's draft modes ('ietf-draft-03' sends
+// One upload, two protocols (created with the IETF draft and finished with tus v1, the reverse, one
+// upload through interop 3, tus v1 and interop 9, and a draft append interrupted by a tus PATCH), a
+// client written from the interop-9 text (test/support/interop9-client.ts), and tus-js-client 4's draft modes ('ietf-draft-03' sends
 // interop 5, 'ietf-draft-05' interop 6): plain, chunked, data in the POST, resumed after abort and a
 // deferred-length stream, on both adapters, with sha256-equal stored bytes.
 import { randomBytes } from 'node:crypto';
@@ -8,19 +9,20 @@ import { describe, expect, it } from 'vitest';
 import { TusModule } from '../../src/index.js';
 import { RecordingComplete, RepoModule, UploadRepository } from '../fixtures/modules.js';
 import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
-import { header, openRequest } from '../support/http.js';
-import { PARTIAL_UPLOAD, createdPath, draftAppend, draftCreate, draftHead, expectDraft, reportedComplete } from '../support/draft.js';
+import { header, openRequest, request, type HeaderInput } from '../support/http.js';
+import { PARTIAL_UPLOAD, createdPath, draftAppend, draftCreate, draftGet, draftHead, expectDraft, reportedComplete } from '../support/draft.js';
+import { UploadFailed, uploadInterop9 } from '../support/interop9-client.js';
 import { MemoryUrlStorage, idOf, runUpload, type UploadInput, type UploadOptions } from '../support/tus-js-client.js';
-import { TUS, createUpload, head, patch, pattern, readData, sha256, sleep } from '../support/tus.js';
+import { TUS, createUpload, head, listDir, patch, pattern, readData, sha256, sleep } from '../support/tus.js';
 
 const KiB = 1024;
 
 describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
   const h = useHarness();
 
-  async function boot() {
+  async function boot(maxSize?: number) {
     const dir = await h.tempDir();
-    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }));
+    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, maxSize, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }));
     return { ...app, dir, endpoint: `${app.url}/files`, completed: app.app.get(UploadRepository).completed };
   }
 
@@ -49,6 +51,25 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
       expect(completed.map((c) => c.length)).toEqual([10]);
     });
 
+    it('interop 3 (iOS 17) starts it, tus v1 continues it, interop 9 finishes it; GET then differs only for interop 9', async () => {
+      const { url, dir, completed } = await boot();
+      const { uploadPath, id } = createdPath(await draftCreate(url, 3, { complete: false, length: 9, body: 'abc' }), url);
+      expect(header(await patch(url, uploadPath, 3, 'def'), 'upload-offset')).toBe('6');
+      const state = await draftHead(url, uploadPath, 9);
+      expect([header(state, 'upload-offset'), header(state, 'upload-length'), reportedComplete(state, 9)]).toEqual(['6', '9', false]);
+      const last = await draftAppend(url, uploadPath, 9, 6, 'ghi', { complete: true });
+      expect([last.status, reportedComplete(last, 9)]).toEqual([204, true]);
+      expect(header(await draftHead(url, uploadPath, 3), 'upload-incomplete')).toBe('?0');
+      const asOffset = await draftGet(url, uploadPath, 9);
+      expect([asOffset.status, header(asOffset, 'upload-offset'), asOffset.body.length]).toEqual([204, '9', 0]);
+      for (const headers of [{}, TUS, { 'Upload-Draft-Interop-Version': '8' }] as HeaderInput[]) {
+        const download = await request(url, { method: 'GET', path: uploadPath, headers });
+        expect([download.status, download.body.toString()]).toEqual([200, 'abcdefghi']);
+      }
+      expect((await readData(dir, id)).toString()).toBe('abcdefghi');
+      expect(completed.map((c) => c.id)).toEqual([id]);
+    });
+
     it('a draft append still running is interrupted by a newer tus v1 PATCH (newest request wins)', async () => {
       const { url, dir } = await boot();
       const data = pattern(200 * 1024, 9);
@@ -68,6 +89,43 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
       expectDraft(old, 8);
       expect([newer.status, header(newer, 'upload-offset')]).toEqual([204, String(data.length)]);
       expect((await readData(dir, id)).equals(data)).toBe(true);
+    });
+  });
+
+  describe('a client written from the interop-9 text', () => {
+    it('optimistic creation cut off after its 104: resumes with HEAD and one PATCH ?1, byte-exact', async () => {
+      const { endpoint, dir, completed } = await boot();
+      const data = pattern(512 * KiB, 3);
+      const { final, location, exchanges } = await uploadInterop9({ target: endpoint, data, strategy: 'optimistic', interruptCreationAfter: 100 * KiB });
+      expect(exchanges.map((e) => [e.method, e.status])).toEqual([
+        ['POST', undefined],
+        ['HEAD', 204],
+        ['PATCH', 204],
+      ]);
+      expect(exchanges[0].interim.map((i) => [i.status, i.headers['upload-draft-interop-version']])).toEqual([[104, '9']]);
+      expect(Number(exchanges[2].request['Upload-Offset'])).toBeGreaterThan(0);
+      expect([final.status, final.headers['upload-complete']]).toEqual([204, '?1']);
+      const id = idOf(location!);
+      expect(sha256(await readData(dir, id))).toBe(sha256(data));
+      expect(completed.map((c) => c.id)).toEqual([id]);
+    });
+
+    it('careful creation: an empty ?0 POST, then appends in chunks', async () => {
+      const { endpoint, dir } = await boot();
+      const data = pattern(200 * KiB, 4);
+      const { final, location, exchanges } = await uploadInterop9({ target: endpoint, data, strategy: 'careful', chunkSize: 64 * KiB });
+      expect(exchanges.map((e) => e.method)).toEqual(['POST', 'HEAD', 'PATCH', 'PATCH', 'PATCH', 'PATCH']);
+      expect(exchanges.filter((e) => e.method === 'PATCH').map((e) => e.request['Upload-Complete'])).toEqual(['?0', '?0', '?0', '?1']);
+      expect(final.headers['upload-complete']).toBe('?1');
+      expect(sha256(await readData(dir, idOf(location!)))).toBe(sha256(data));
+    });
+
+    it('over the maximum: 413 on creation, the limits learned with OPTIONS, nothing stored', async () => {
+      const { endpoint, dir } = await boot(64 * KiB);
+      const attempt = uploadInterop9({ target: endpoint, data: pattern(100 * KiB, 5), strategy: 'optimistic' });
+      await expect(attempt).rejects.toThrow(UploadFailed);
+      await expect(attempt).rejects.toThrow(/"maxSize":65536/);
+      expect(await listDir(dir)).toEqual([]);
     });
   });
 

@@ -39,7 +39,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
   }
 
   describe('which requests are draft requests', () => {
-    it.each(['2', '9', 'six', '6, 6', ''])('Upload-Draft-Interop-Version %j is tus v1: 412 without Tus-Resumable', async (value) => {
+    it.each(['2', '10', 'six', '6, 6', ''])('Upload-Draft-Interop-Version %j is tus v1: 412 without Tus-Resumable', async (value) => {
       const { url, dir } = await boot();
       const res = await request(url, { method: 'POST', path: '/files', headers: { 'Upload-Draft-Interop-Version': value, 'Upload-Complete': '?0', 'Upload-Length': '5' } });
       expectError(res, 412);
@@ -336,11 +336,11 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
         headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'upload-complete,upload-draft-interop-version' },
       });
       expect(headerTokens(preflight, 'access-control-allow-headers')).toEqual(
-        expect.arrayContaining(['upload-complete', 'upload-incomplete', 'upload-draft-interop-version', 'upload-offset', 'upload-length', 'content-disposition']),
+        expect.arrayContaining(['upload-complete', 'upload-incomplete', 'upload-draft-interop-version', 'upload-offset', 'upload-length', 'content-disposition', 'content-digest', 'repr-digest', 'want-repr-digest']),
       );
       const res = await draftCreate(url, 8, { headers: { Origin: origin } });
       expect(headerTokens(res, 'access-control-expose-headers')).toEqual(
-        expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'upload-complete', 'upload-incomplete', 'upload-limit', 'upload-draft-interop-version']),
+        expect.arrayContaining(['location', 'upload-offset', 'upload-length', 'upload-complete', 'upload-incomplete', 'upload-limit', 'upload-draft-interop-version', 'repr-digest', 'want-content-digest']),
       );
     });
   });

@@ -1,5 +1,6 @@
 // IETF-draft ("Resumable Uploads for HTTP") helpers on top of the raw client: create / head / append
 // in a given interop version, and the checks every draft answer must pass.
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { header, request, type BodyInput, type HeaderInput, type HttpResponse } from './http.js';
 import { ID_PATTERN } from './tus.js';
@@ -8,7 +9,18 @@ export const PARTIAL_UPLOAD = 'application/partial-upload';
 export const PROBLEM = {
   mismatchingOffset: 'https://iana.org/assignments/http-problem-types#mismatching-upload-offset',
   inconsistentLength: 'https://iana.org/assignments/http-problem-types#inconsistent-upload-length',
+  digestMismatched: 'https://iana.org/assignments/http-problem-types#digest-mismatched-values',
+  digestInvalid: 'https://iana.org/assignments/http-problem-types#digest-invalid-values',
+  digestUnsupported: 'https://iana.org/assignments/http-problem-types#digest-unsupported-algorithms',
 } as const;
+
+/** Every interop version the server speaks. */
+export const INTEROP_VERSIONS = [3, 4, 5, 6, 7, 8, 9] as const;
+
+/** An RFC 9530 digest field value (`sha-256=:<base64>:`) of the given bytes. */
+export function digestOf(algorithm: 'sha-256' | 'sha-512', data: Buffer | string): string {
+  return `${algorithm}=:${createHash(algorithm.replace('-', '')).update(data).digest('base64')}:`;
+}
 
 /** The completeness field as the version writes it: interop 3 says Upload-Incomplete (inverse). */
 export function completeField(version: number, complete: boolean): Record<string, string> {
@@ -74,6 +86,10 @@ export function draftAppend(
   if (options.complete !== null) Object.assign(headers, completeField(version, options.complete ?? false));
   Object.assign(headers, options.headers);
   return request(url, { method: 'PATCH', path: uploadPath, headers, body });
+}
+
+export function draftGet(url: string, uploadPath: string, version: number, headers: HeaderInput = {}): Promise<HttpResponse> {
+  return request(url, { method: 'GET', path: uploadPath, headers: { 'Upload-Draft-Interop-Version': String(version), ...headers } });
 }
 
 export function draftDelete(url: string, uploadPath: string, version: number): Promise<HttpResponse> {

@@ -3,7 +3,7 @@ import { DraftDialect, draftInteropVersion, readBoolean, readInteger, type Inter
 import { TusError } from '../../src/protocol/tus-error.js';
 
 describe('draftInteropVersion (which protocol a request speaks)', () => {
-  it.each([3, 4, 5, 6, 7, 8])('interop %d is the draft', (version) => {
+  it.each([3, 4, 5, 6, 7, 8, 9])('interop %d is the draft', (version) => {
     expect(draftInteropVersion({ 'upload-draft-interop-version': String(version) })).toBe(version);
   });
 
@@ -13,7 +13,7 @@ describe('draftInteropVersion (which protocol a request speaks)', () => {
     expect(draftInteropVersion({ 'upload-draft-interop-version': '6;x=1' })).toBe(6);
   });
 
-  it.each([undefined, '', '0', '1', '2', '9', '10', '-5', '5.0', 'five', '5, 6', '?1'])('%j is tus v1', (raw) => {
+  it.each([undefined, '', '0', '1', '2', '10', '11', '-5', '5.0', 'five', '5, 6', '?1'])('%j is tus v1', (raw) => {
     expect(draftInteropVersion(raw === undefined ? {} : { 'upload-draft-interop-version': raw })).toBeUndefined();
   });
 
@@ -37,7 +37,7 @@ describe('DraftDialect', () => {
     expect(dialect(3).completeHeader(false)).toEqual({ 'Upload-Incomplete': '?1' });
   });
 
-  it.each([4, 5, 6, 7, 8] as const)('interop %d speaks Upload-Complete, undefined when absent', (version) => {
+  it.each([4, 5, 6, 7, 8, 9] as const)('interop %d speaks Upload-Complete, undefined when absent', (version) => {
     expect(dialect(version).completeField).toBe('Upload-Complete');
     expect(dialect(version).requestCompletes({ 'upload-complete': '?1' })).toBe(true);
     expect(dialect(version).requestCompletes({ 'upload-complete': '?0' })).toBe(false);
@@ -55,6 +55,13 @@ describe('DraftDialect', () => {
 
   it('needs application/partial-upload on appends from interop 6', () => {
     expect([3, 4, 5, 6, 7, 8].map((v) => dialect(v as InteropVersion).appendNeedsPartialUploadType)).toEqual([false, false, false, true, true, true]);
+  });
+
+  it('interop 9: GET retrieves the offset, errors say Upload-Complete: ?0, OPTIONS drops Accept-Patch (kept for 6 to 8)', () => {
+    const all = [3, 4, 5, 6, 7, 8, 9] as const;
+    expect(all.map((v) => dialect(v).getRetrievesOffset)).toEqual([false, false, false, false, false, false, true]);
+    expect(all.map((v) => dialect(v).errorsCarryComplete)).toEqual([false, false, false, false, false, false, true]);
+    expect(all.map((v) => dialect(v).announcesAcceptPatch)).toEqual([false, false, false, true, true, true, false]);
   });
 
   it('writes Upload-Limit from interop 6: min-size=0, max-size, then expires (6) or max-age (7+)', () => {

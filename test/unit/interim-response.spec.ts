@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, createServer, type IncomingHttpHeaders } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { sendInterim } from '../../src/http/interim-response.js';
 
@@ -51,7 +53,30 @@ describe('sendInterim', () => {
     expect(res.information).toEqual([]);
   });
 
-  it('sends nothing on HTTP/2 without writeInformation (no raw socket to write to)', () => {
+  it('over a real HTTP/2 connection, without writeInformation, the client receives the 104 before the final answer', async () => {
+    const server = createServer((req, res) => {
+      const sent = sendInterim(req as unknown as IncomingMessage, res as unknown as ServerResponse, 104, { Location: '/files/abc', 'Upload-Draft-Interop-Version': '9' });
+      res.writeHead(201, { 'x-sent': String(sent) });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const stream = client.request({ ':method': 'POST', ':path': '/files' });
+      const informational: IncomingHttpHeaders[] = [];
+      stream.on('headers', (headers) => informational.push(headers));
+      const final = await new Promise<IncomingHttpHeaders>((resolve) => stream.on('response', resolve));
+      stream.resume();
+      await new Promise((resolve) => stream.on('end', resolve));
+      expect(informational.map((h) => [h[':status'], h.location, h['upload-draft-interop-version']])).toEqual([[104, '/files/abc', '9']]);
+      expect([final[':status'], final['x-sent']]).toEqual([201, 'true']);
+    } finally {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('sends nothing on HTTP/2 without writeInformation or a stream to write to', () => {
     const res = response();
     expect(send(request(2, 0), res)).toBe(false);
     expect(res.raw).toEqual([]);

@@ -3,6 +3,7 @@ import {
   StructuredFieldError,
   parseBooleanItem,
   parseItem,
+  parseDictionary,
   parseNonNegativeIntegerItem,
   serializeIntegerDictionary,
 } from '../../src/protocol/structured-field.js';
@@ -75,5 +76,25 @@ describe('serializeIntegerDictionary', () => {
     expect(() => serializeIntegerDictionary([['Max-Size', 1]])).toThrow(StructuredFieldError);
     expect(() => serializeIntegerDictionary([['max-size', 1.5]])).toThrow(StructuredFieldError);
     expect(() => serializeIntegerDictionary([['max-size', 10 ** 15]])).toThrow(StructuredFieldError);
+  });
+});
+
+describe('parseDictionary', () => {
+  it('reads digest and preference fields as RFC 9651 does', () => {
+    const digest = parseDictionary('sha-256=:aGk=:,  sha-512=:aGk=:;p=1, flag, list=(1 2);q');
+    expect([...digest.keys()]).toEqual(['sha-256', 'sha-512', 'flag', 'list']);
+    expect(digest.get('sha-256')).toEqual({ type: 'binary', value: Buffer.from('hi') });
+    expect(digest.get('flag')).toEqual({ type: 'boolean', value: true });
+    expect(digest.get('list')).toEqual({ type: 'inner-list' });
+    expect(parseDictionary('sha-256=3,\tsha-512=10').get('sha-512')).toEqual({ type: 'integer', value: 10 });
+    expect(parseDictionary('')).toEqual(new Map());
+  });
+
+  it('a repeated key keeps its last value (as repeated field lines combine)', () => {
+    expect(parseDictionary('sha-256=1, sha-256=2').get('sha-256')).toEqual({ type: 'integer', value: 2 });
+  });
+
+  it.each(['sha-256=', 'a=1,', 'a=1 b=2', 'A=1', 'a=(1', 'a=:x!:', ',a=1'])('throws on %j', (raw) => {
+    expect(() => parseDictionary(raw)).toThrow(StructuredFieldError);
   });
 });
