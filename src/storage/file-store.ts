@@ -8,6 +8,7 @@ import { LruCache } from './upload-cache.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
   type AppendOptions,
+  StorageFullError,
   UploadExistsError,
   type ByteSpan,
   type GoneReason,
@@ -221,7 +222,19 @@ export class FileStore implements UploadStore {
   async remove(id: string, reason: GoneReason): Promise<void> {
     // Tombstone first: if we die before the unlink, cleanup finds the tombstone and the stray file.
     const folder = await this.folderOf(id);
-    await this.replaceInfo(id, { id, gone: reason, at: Date.now(), folder });
+    const tombstone: InfoFile = { id, gone: reason, at: Date.now(), folder };
+    try {
+      await this.replaceInfo(id, tombstone);
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) throw error;
+      // A full disk: the bytes go first to make room; failing that, the tombstone overwrites the info
+      // in place, inside a block the file already has (torn by a crash, it reads as missing: 404).
+      await unlinkQuietly(this.dataPath(id, folder));
+      await this.replaceInfo(id, tombstone).catch(async (again: unknown) => {
+        if (!(again instanceof StorageFullError)) throw again;
+        await this.overwriteInfo(id, tombstone);
+      });
+    }
     this.cache.set(id, { state: 'gone', reason });
     await unlinkQuietly(this.dataPath(id, folder));
     await this.clearPendingCompletion(id);
@@ -242,6 +255,7 @@ export class FileStore implements UploadStore {
       if (this.fsync) await syncFile(path + '.tmp');
       await rename(path + '.tmp', path);
     } catch (error) {
+      await unlinkQuietly(path + '.tmp').catch(() => undefined); // a torn temp file would hold space on a full disk
       throw storageError(error);
     }
     await this.syncDirectory();
@@ -376,8 +390,10 @@ export class FileStore implements UploadStore {
 
   private async writeInfo(id: string, info: InfoFile, flag: 'wx' | 'w'): Promise<void> {
     const path = flag === 'wx' ? this.infoPath(id) : this.infoPath(id) + '.tmp';
+    let created = false;
     try {
       const handle = await open(path, flag);
+      created = true;
       try {
         await handle.writeFile(JSON.stringify(info));
         if (this.fsync) await handle.sync();
@@ -385,6 +401,8 @@ export class FileStore implements UploadStore {
         await handle.close();
       }
     } catch (error) {
+      // Half-written (a full disk): gone again, so that neither a torn info nor its space stays behind.
+      if (created) await unlinkQuietly(path).catch(() => undefined);
       throw storageError(error);
     }
   }
@@ -392,8 +410,29 @@ export class FileStore implements UploadStore {
   /** Atomic replacement: readers see the old info or the new one, never half of either. */
   private async replaceInfo(id: string, info: InfoFile): Promise<void> {
     await this.writeInfo(id, info, 'w');
-    await rename(this.infoPath(id) + '.tmp', this.infoPath(id));
+    try {
+      await rename(this.infoPath(id) + '.tmp', this.infoPath(id));
+    } catch (error) {
+      throw storageError(error);
+    }
     await this.syncDirectory();
+  }
+
+  /** Rewrites the info file in place (no new file, no new block): the last resort of a removal on a full disk. */
+  private async overwriteInfo(id: string, info: InfoFile): Promise<void> {
+    try {
+      const handle = await open(this.infoPath(id), 'r+');
+      try {
+        const bytes = Buffer.from(JSON.stringify(info));
+        await handle.write(bytes, 0, bytes.length, 0);
+        await handle.truncate(bytes.length);
+        if (this.fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
   }
 
   /** fsync mode: makes created and renamed directory entries durable. */
