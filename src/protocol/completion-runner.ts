@@ -105,20 +105,24 @@ export class CompletionRunner {
   }
 
   /**
-   * The upload of a pending record when it is complete and no request is at work on it; a record whose
-   * upload is not complete (its change fell short or died, or the upload is gone) is dropped. A request
-   * holding the upload's lock may be writing the last bytes or about to run the handler itself: left to it.
+   * The upload of a pending record when it is complete. A record whose upload is not complete (its
+   * change fell short or died, or the upload is gone) is dropped, but only while no request holds the
+   * upload's lock: the one holding it may be writing the last bytes right now. (A complete upload is
+   * run even while its completing request is still on its way to run it: that request then finds the
+   * completion lock taken and leaves it to this run.)
    */
   private async completedUpload(id: string): Promise<StoredUpload | undefined> {
-    const busy = await this.locker.tryAcquire(id);
-    if (!busy) return undefined;
+    const found = await this.store.lookup(id);
+    if (found.state === 'active' && isDeliverable(found.upload)) return found.upload;
+    const writer = await this.locker.tryAcquire(id);
+    if (!writer) return undefined;
     try {
-      const found = await this.store.lookup(id);
-      if (found.state === 'active' && isDeliverable(found.upload)) return found.upload;
+      const again = await this.store.lookup(id);
+      if (again.state === 'active' && isDeliverable(again.upload)) return again.upload;
       await this.store.clearPendingCompletion(id);
       return undefined;
     } finally {
-      await busy.release();
+      await writer.release();
     }
   }
 
