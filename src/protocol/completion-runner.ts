@@ -21,9 +21,9 @@ const MAX_RETRY_DELAY = 60 * 60 * 1000;
  * complete while nothing records the handler still owed; it is cleared only after the handler
  * succeeded. A crash or a failure (other than a deliberate HttpException, which is an answer, not a
  * fault) leaves it behind: `resume()` runs it at start-up and on a schedule with exponential backoff.
- * A record whose change never completed the upload (it fell short, failed, or died) is dropped by the
- * scan, but only while no request holds the upload's lock: the one holding it may be writing the last
- * bytes right now. A lock per upload keeps two runs (two requests, two instances, a retry and a
+ * The scan leaves a record alone while a request holds the upload's lock (it may be writing the last
+ * bytes, or about to run the handler itself), and drops one whose change never completed the upload (it
+ * fell short, failed, or died). A lock per upload keeps two runs (two requests, two instances, a retry and a
  * request) from overlapping, and a retry reads the record again under that lock: a run that finished
  * (or failed and was put off) since the listing is not repeated.
  */
@@ -63,7 +63,7 @@ export class CompletionRunner {
       return;
     }
     const lock = await this.locker.tryAcquire(`completion:${upload.id}`);
-    if (!lock) return; // a scan is looking at the record this very moment: the record makes a later scan run it
+    if (!lock) return; // a scan is looking at the record this very moment (it defers to us): the record makes a later scan run it
     const run = () => this.invoke(upload, request, params, 0).finally(() => lock.release());
     if (this.settings.background) {
       setImmediate(() => void run().catch(() => undefined));
@@ -105,20 +105,17 @@ export class CompletionRunner {
   }
 
   /**
-   * The upload of a pending record when it is complete. A record whose upload is not complete (its
-   * change fell short or died, or the upload is gone) is dropped, but only while no request holds the
-   * upload's lock: the one holding it may be writing the last bytes right now. (A complete upload is
-   * run even while its completing request is still on its way to run it: that request then finds the
-   * completion lock taken and leaves it to this run.)
+   * The upload of a pending record when it is complete and no request is at work on it. A request
+   * holding the upload's lock may be writing the last bytes, or be about to run the handler itself (its
+   * inline answer is then the handler's): left to it. With the lock free, a record whose upload is not
+   * complete (its change fell short or died, or the upload is gone) is dropped.
    */
   private async completedUpload(id: string): Promise<StoredUpload | undefined> {
-    const found = await this.store.lookup(id);
-    if (found.state === 'active' && isDeliverable(found.upload)) return found.upload;
     const writer = await this.locker.tryAcquire(id);
     if (!writer) return undefined;
     try {
-      const again = await this.store.lookup(id);
-      if (again.state === 'active' && isDeliverable(again.upload)) return again.upload;
+      const found = await this.store.lookup(id);
+      if (found.state === 'active' && isDeliverable(found.upload)) return found.upload;
       await this.store.clearPendingCompletion(id);
       return undefined;
     } finally {

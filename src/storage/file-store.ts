@@ -3,7 +3,7 @@ import { copyFile, mkdir, open, readFile, readdir, rename, stat, writeFile, type
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { checkedId, errno, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
+import { checkedId, errno, overwriteInPlace, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
 import { LruCache } from './upload-cache.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
@@ -232,7 +232,7 @@ export class FileStore implements UploadStore {
       await unlinkQuietly(this.dataPath(id, folder));
       await this.replaceInfo(id, tombstone).catch(async (again: unknown) => {
         if (!(again instanceof StorageFullError)) throw again;
-        await this.overwriteInfo(id, tombstone);
+        await overwriteInPlace(this.infoPath(id), JSON.stringify(tombstone), this.fsync);
       });
     }
     this.cache.set(id, { state: 'gone', reason });
@@ -416,23 +416,6 @@ export class FileStore implements UploadStore {
       throw storageError(error);
     }
     await this.syncDirectory();
-  }
-
-  /** Rewrites the info file in place (no new file, no new block): the last resort of a removal on a full disk. */
-  private async overwriteInfo(id: string, info: InfoFile): Promise<void> {
-    try {
-      const handle = await open(this.infoPath(id), 'r+');
-      try {
-        const bytes = Buffer.from(JSON.stringify(info));
-        await handle.write(bytes, 0, bytes.length, 0);
-        await handle.truncate(bytes.length);
-        if (this.fsync) await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      throw storageError(error);
-    }
   }
 
   /** fsync mode: makes created and renamed directory entries durable. */

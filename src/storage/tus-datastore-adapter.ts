@@ -55,7 +55,8 @@ export interface TusDataStoreAdapterOptions {
   /**
    * Where tombstones (410), owners, server metadata and pending completions live. Default: in this
    * process's memory, which forgets them on restart and does not share them between instances; pass a
-   * persistent KvStore (e.g. `new FileKvStore(dir)` or a Redis one from `@tus/utils`) in production.
+   * persistent KvStore (a Redis one from `@tus/utils`) in production. Its `list()` must return every key:
+   * pending completions are found through it after a restart (FileKvStore's lists only keys with a data file beside).
    */
   side?: KvStoreLike<SideRecord>;
   /**
