@@ -4,6 +4,7 @@ import { ChecksumVerifier, type ChecksumClaim } from './checksum.js';
 import { isComplete } from './expiry-policy.js';
 import { TusError, withHeaders } from './tus-error.js';
 import type { TusRequest } from './tus-request.js';
+import { contentLength } from './request-body.js';
 import type { EmitEvent } from './tus-events.js';
 import { toUploadRecord } from './upload-record.js';
 
@@ -17,6 +18,18 @@ export interface WriteResult {
   wholeBody: boolean;
 }
 
+/** What a write that may store the upload's last byte does about the completion it brings. */
+export interface CompletionDuty {
+  /** Whether completing this upload owes a handler run (then its record must precede the last byte). */
+  owes(upload: StoredUpload): boolean;
+  /** Records the owed completion; called before the store is given the batch that reaches the length. */
+  owe(upload: StoredUpload, req: TusRequest): Promise<void>;
+  /** The write recorded it but fell short of the length: the record goes. */
+  disown(upload: StoredUpload): Promise<void>;
+  /** This write stored the upload's last byte. */
+  completed(upload: StoredUpload, req: TusRequest): Promise<void>;
+}
+
 /**
  * Streams a request body into the store at the upload's offset: limits, idle timeout, data-rate floor,
  * interruption by a newer request, checksums and the completion of the upload all meet here, once for
@@ -26,13 +39,36 @@ export class BodyWriter {
   constructor(
     private readonly store: UploadStore,
     private readonly idleTimeout: number,
-    /** Called when this write stored the upload's last byte. */
-    private readonly onComplete: (upload: StoredUpload, req: TusRequest) => Promise<void>,
+    private readonly completion: CompletionDuty,
     private readonly emit: EmitEvent,
     private readonly progressInterval: number,
     /** The slowest a body may arrive before it is ended like an idle one; undefined = no floor. */
     private readonly minRate?: DataRate,
   ) {}
+
+  /**
+   * The batches as the store takes them. The one that reaches the length is handed over only once the
+   * completion it brings is recorded: no observer can then see the upload complete with nothing owed.
+   */
+  private async *owing(source: AsyncIterable<Buffer[]>, upload: StoredUpload, req: TusRequest, owing: Owing): AsyncIterable<Buffer[]> {
+    const length = upload.length!;
+    let offset = upload.offset;
+    for await (const batch of source) {
+      if (!owing.recorded) {
+        for (const buffer of batch) offset += buffer.length;
+        if (offset >= length) {
+          owing.recorded = true;
+          try {
+            await this.completion.owe(upload, req);
+          } catch (error) {
+            owing.failure = { error };
+            throw error;
+          }
+        }
+      }
+      yield batch;
+    }
+  }
 
   /** The batches on their way to the store, reporting progress once a batch is written (throttled). */
   private async *reporting(source: AsyncIterable<Buffer[]>, upload: StoredUpload, reported: { offset: number }): AsyncIterable<Buffer[]> {
@@ -84,7 +120,9 @@ export class BodyWriter {
     });
     const verifier = checksum && new ChecksumVerifier(checksum);
     // A checksummed chunk does not count until verified: no progress for it before the verdict.
-    const source = verifier ? verifier.tap(reader) : this.reporting(reader, upload, reported);
+    let source = verifier ? verifier.tap(reader) : this.reporting(reader, upload, reported);
+    const owing: Owing = { recorded: false };
+    if (mayComplete(upload, req) && this.completion.owes(upload)) source = this.owing(source, upload, req, owing);
     let offset: number;
     try {
       offset = await this.store.append(
@@ -93,7 +131,10 @@ export class BodyWriter {
         source,
         { upload, verify: verifier ? () => verifier.verify(reader.end === 'complete', trailersOf(req)) : undefined },
       );
-    } catch (error) {
+    } catch (caught) {
+      // A failed record is the cause, whatever the store made of the error it got from the body.
+      const error = owing.failure ? owing.failure.error : caught;
+      // Left recorded when it was: the store may have taken the last byte before failing (the retry scan decides).
       if (error instanceof StorageFullError) {
         return { upload, wholeBody: false, failure: new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; the bytes before that point are kept, retry later') };
       }
@@ -102,7 +143,8 @@ export class BodyWriter {
     const written: StoredUpload = { ...upload, offset, updatedAt: Date.now() };
     // The request's last word on progress (unless the throttled reports said it), before completion.
     if (offset !== reported.offset) this.emit({ type: 'progress', upload: toUploadRecord(written) });
-    if (!isComplete(upload) && isComplete(written)) await this.onComplete(written, req);
+    if (!isComplete(upload) && isComplete(written)) await this.completion.completed(written, req);
+    else if (owing.recorded) await this.completion.disown(upload);
     const stored = { 'Upload-Offset': String(offset) };
     const wholeBody = reader.end === 'complete';
     if (verifier?.failure) return { upload: written, wholeBody, failure: withHeaders(verifier.failure, stored), refused: true };
@@ -143,6 +185,19 @@ export class BodyWriter {
         return { upload: written, wholeBody };
     }
   }
+}
+
+/** Whether this body can take the upload to its length: not when a known Content-Length stops short of it. */
+function mayComplete(upload: StoredUpload, req: TusRequest): boolean {
+  if (upload.length === undefined || isComplete(upload)) return false;
+  const declared = contentLength(req);
+  return declared === undefined || upload.offset + declared >= upload.length;
+}
+
+interface Owing {
+  /** The completion record was written (or attempted) ahead of the last batch. */
+  recorded: boolean;
+  failure?: { error: unknown };
 }
 
 function trailersOf(req: TusRequest): Record<string, string | undefined> {

@@ -2,6 +2,7 @@ import type { Locker } from '../locking/locker.js';
 import type { ByteSpan, PendingCompletion, StoredUpload, UploadStore } from '../storage/upload-store.js';
 import type { Readable } from 'node:stream';
 import type { EmitEvent } from './tus-events.js';
+import { isComplete } from './expiry-policy.js';
 import { toUploadRecord, type EngineHooks } from './upload-record.js';
 
 export interface CompletionSettings {
@@ -14,13 +15,17 @@ export interface CompletionSettings {
 const MAX_RETRY_DELAY = 60 * 60 * 1000;
 
 /**
- * Runs the UploadCompleteHandler at least once per completed upload. The store records the pending
- * completion before the handler runs and clears it only after the handler succeeded, so a crash or a
- * failure (other than a deliberate HttpException, which is an answer, not a fault) leaves the record
- * behind: `resume()` runs it again at start-up and on a schedule with exponential backoff. A lock per
- * upload keeps two runs (two requests, two instances, a retry and a request) from overlapping, and a
- * retry reads the record again under that lock: a run that finished (or failed and was put off) since
- * the listing is not repeated.
+ * Runs the UploadCompleteHandler at least once per completed upload. The pending-completion record is
+ * written BEFORE the store change that completes the upload ({@link owe}: ahead of its last bytes, a
+ * declared length, an assembly), so no observer (HEAD, a restart, another instance) can see the upload
+ * complete while nothing records the handler still owed; it is cleared only after the handler
+ * succeeded. A crash or a failure (other than a deliberate HttpException, which is an answer, not a
+ * fault) leaves it behind: `resume()` runs it at start-up and on a schedule with exponential backoff.
+ * The scan leaves a record alone while a request holds the upload's lock (it may be writing the last
+ * bytes, or about to run the handler itself), and drops one whose change never completed the upload (it
+ * fell short, failed, or died). A lock per upload keeps two runs (two requests, two instances, a retry and a
+ * request) from overlapping, and a retry reads the record again under that lock: a run that finished
+ * (or failed and was put off) since the listing is not repeated.
  */
 export class CompletionRunner {
   constructor(
@@ -32,22 +37,33 @@ export class CompletionRunner {
     private readonly settings: CompletionSettings,
   ) {}
 
-  /** The upload just got its last byte: record the duty, then do it (now, or behind the answer). */
+  /** Whether completing `upload` owes a handler run (so a record must precede the completing change). */
+  owes(upload: StoredUpload): boolean {
+    return this.hooks.uploadComplete !== undefined && upload.concat?.kind !== 'partial';
+  }
+
+  /**
+   * Records the completion a change is about to bring, before the change (under the upload's lock).
+   * Nothing is written when no handler is registered.
+   */
+  async owe(upload: StoredUpload, params: Record<string, string>): Promise<void> {
+    if (!this.owes(upload)) return;
+    await this.store.setPendingCompletion(upload.id, { attempts: 0, notBefore: 0, params });
+  }
+
+  /** The change recorded by {@link owe} did not complete the upload after all (still under its lock). */
+  async disown(upload: StoredUpload): Promise<void> {
+    if (this.owes(upload)) await this.store.clearPendingCompletion(upload.id);
+  }
+
+  /** The upload just got its last byte (its record was written by {@link owe}): run the handler now or behind the answer. */
   async completed(upload: StoredUpload, request: unknown, params: Record<string, string>): Promise<void> {
     if (!this.hooks.uploadComplete) {
       this.emit({ type: 'completed', upload: toUploadRecord(upload) });
       return;
     }
-    // The lock first, then the record: a scan that lists the fresh record finds the lock held and leaves
-    // this run (and its answer to the PATCH) alone.
     const lock = await this.locker.tryAcquire(`completion:${upload.id}`);
-    try {
-      await this.store.setPendingCompletion(upload.id, { attempts: 0, notBefore: 0, params });
-    } catch (error) {
-      await lock?.release();
-      throw error;
-    }
-    if (!lock) return; // held elsewhere (not expected for a fresh completion): the record makes a scan run it
+    if (!lock) return; // a scan is looking at the record this very moment (it defers to us): the record makes a later scan run it
     const run = () => this.invoke(upload, request, params, 0).finally(() => lock.release());
     if (this.settings.background) {
       setImmediate(() => void run().catch(() => undefined));
@@ -61,14 +77,9 @@ export class CompletionRunner {
     let ran = 0;
     for await (const pending of this.store.listPendingCompletions()) {
       if (pending.notBefore > now) continue;
-      const found = await this.store.lookup(pending.id);
-      if (found.state !== 'active') {
-        await this.store.clearPendingCompletion(pending.id);
-        continue;
-      }
       // A retry has no request: the handler sees `request` undefined (the params are kept). A run that
       // failed counts too: it has rescheduled itself.
-      if (await this.run(found.upload, now).catch(() => true)) ran++;
+      if (await this.run(pending.id, now).catch(() => true)) ran++;
     }
     return ran;
   }
@@ -78,16 +89,37 @@ export class CompletionRunner {
    * may be stale by now, so the record is read again under the lock, and the run happens only while it
    * is still pending and due, with its current attempts and params.
    */
-  private async run(upload: StoredUpload, dueBy: number): Promise<boolean> {
-    const lock = await this.locker.tryAcquire(`completion:${upload.id}`);
+  private async run(id: string, dueBy: number): Promise<boolean> {
+    const lock = await this.locker.tryAcquire(`completion:${id}`);
     if (!lock) return false; // already running elsewhere: that run owns the outcome
     try {
-      const current = await this.pendingOf(upload.id);
+      const current = await this.pendingOf(id);
       if (!current || current.notBefore > dueBy) return false; // done meanwhile, or put off by a failed run
+      const upload = await this.completedUpload(id);
+      if (!upload) return false;
       await this.invoke(upload, undefined, current.params, current.attempts);
       return true;
     } finally {
       await lock.release();
+    }
+  }
+
+  /**
+   * The upload of a pending record when it is complete and no request is at work on it. A request
+   * holding the upload's lock may be writing the last bytes, or be about to run the handler itself (its
+   * inline answer is then the handler's): left to it. With the lock free, a record whose upload is not
+   * complete (its change fell short or died, or the upload is gone) is dropped.
+   */
+  private async completedUpload(id: string): Promise<StoredUpload | undefined> {
+    const writer = await this.locker.tryAcquire(id);
+    if (!writer) return undefined;
+    try {
+      const found = await this.store.lookup(id);
+      if (found.state === 'active' && isDeliverable(found.upload)) return found.upload;
+      await this.store.clearPendingCompletion(id);
+      return undefined;
+    } finally {
+      await writer.release();
     }
   }
 
@@ -112,10 +144,18 @@ export class CompletionRunner {
         await this.store.clearPendingCompletion(upload.id);
       } else {
         const delay = Math.min(this.settings.retryDelay * 2 ** attempts, MAX_RETRY_DELAY);
-        await this.store.setPendingCompletion(upload.id, { attempts: attempts + 1, notBefore: Date.now() + delay, params, lastError: reason });
+        // Not rescheduled (a full disk): the record as it was stays pending, so the retry comes sooner.
+        await this.store.setPendingCompletion(upload.id, { attempts: attempts + 1, notBefore: Date.now() + delay, params, lastError: reason }).catch(() => undefined);
       }
       this.emit({ type: 'failed', id: upload.id, status: deliberate ? (error as { getStatus(): number }).getStatus() : 500, reason });
       throw error;
     }
   }
+}
+
+/** Complete as the handler sees it: every byte stored (a final: assembled), and not a partial, which is never handed over. */
+function isDeliverable(upload: StoredUpload): boolean {
+  if (upload.concat?.kind === 'partial') return false;
+  if (upload.concat?.kind === 'final' && !upload.concat.assembled) return false;
+  return isComplete(upload);
 }

@@ -63,8 +63,12 @@ export class FinalAssembler {
     private readonly store: UploadStore,
     private readonly locker: Locker,
     private readonly lockTimeout: number,
-    /** Runs once for each final that got assembled (the completion hook). */
-    private readonly onAssembled: (final: StoredUpload, context: unknown) => Promise<void>,
+    private readonly hooks: {
+      /** Runs under the final's lock right before its assembly (records the completion it will owe). */
+      beforeAssembly: (final: StoredUpload) => Promise<void>;
+      /** Runs once for each final that got assembled (the completion hook). */
+      assembled: (final: StoredUpload, context: unknown) => Promise<void>;
+    },
   ) {}
 
   /** The parts of a final about to be created: they must exist and be partial uploads. */
@@ -113,12 +117,14 @@ export class FinalAssembler {
       const parts = await this.currentParts(found.upload);
       if (!parts.every((p) => p !== undefined && p.length !== undefined && p.offset === p.length)) return undefined;
       const whole = parts as StoredUpload[];
-      if (found.upload.length === undefined) await this.store.declareLength(finalId, sumOfLengths(whole)!);
+      const length = found.upload.length ?? sumOfLengths(whole)!;
+      if (found.upload.length === undefined) await this.store.declareLength(finalId, length);
+      await this.hooks.beforeAssembly({ ...found.upload, length });
       assembled = await this.store.concatenate(finalId, whole);
     } finally {
       await lock.release();
     }
-    await this.onAssembled(assembled, context);
+    await this.hooks.assembled(assembled, context);
     return assembled;
   }
 

@@ -1,6 +1,6 @@
 import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
 import { StorageFullError, UploadExistsError, type CreateOptions, type NewUpload, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
-import { TusError } from './tus-error.js';
+import { TusError, storageFull } from './tus-error.js';
 
 /**
  * Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`.
@@ -28,7 +28,7 @@ async function storeCall<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof StorageFullError) {
-      throw new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; retry later');
+      throw storageFull();
     }
     throw error;
   }

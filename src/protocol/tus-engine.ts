@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ByteSpan, StoreCapabilities, StoredUpload } from '../storage/upload-store.js';
+import { StorageFullError, type ByteSpan, type StoreCapabilities, type StoredUpload } from '../storage/upload-store.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
 import { checkDownloadsEnabled, headContentLength } from './download.js';
@@ -10,7 +10,7 @@ import { IetfDraft } from './ietf-draft.js';
 import { draftInteropVersion } from './ietf-draft-fields.js';
 import { hasBody } from './request-body.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
-import { badRequest, methodNotAllowed, unsupportedMediaType } from './tus-error.js';
+import { badRequest, methodNotAllowed, storageFull, unsupportedMediaType } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
 import { metadataFromHeader, type MetadataLimits, type UploadMetadata } from './upload-metadata.js';
 import { UploadOperations } from './upload-operations.js';
@@ -61,7 +61,17 @@ export class TusEngine {
     if (!this.capabilities[name]) throw badRequest('ERR_EXTENSION_UNSUPPORTED', `${what} is not supported by this server's store`);
   }
 
-  handle(req: TusRequest): Promise<TusResponse> {
+  async handle(req: TusRequest): Promise<TusResponse> {
+    try {
+      return await this.route(req);
+    } catch (error) {
+      // Out of space wherever it happened (info, tombstone, completion record, data): 507, never a 500.
+      if (error instanceof StorageFullError) throw storageFull();
+      throw error;
+    }
+  }
+
+  private route(req: TusRequest): Promise<TusResponse> {
     const onCollection = req.method === 'OPTIONS' || req.method === 'POST';
     if (onCollection !== (req.id === undefined) && req.method !== 'OPTIONS') throw methodNotAllowed(req.method, req.id !== undefined);
     // Same endpoint, two protocols: only a supported draft interop version makes a draft request.

@@ -21,6 +21,8 @@ export const notFound = () =>
 export const gone = (why: string) =>
   new TusError(410, 'ERR_UPLOAD_GONE', `upload ${why}; create a new one with POST`);
 
+export const storageFull = () => new TusError(507, 'ERR_STORAGE_FULL', 'the server ran out of storage; retry later');
+
 export const unsupportedMediaType = (message: string) => new TusError(415, 'ERR_INVALID_CONTENT_TYPE', message);
 
 /** 405 with `Allow`: what the collection URL and an upload URL answer. */

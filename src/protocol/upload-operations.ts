@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { isValidUploadId } from '../storage/upload-id.js';
-import type { ByteSpan, StoredUpload } from '../storage/upload-store.js';
+import type { ByteSpan, NewUpload, StoredUpload } from '../storage/upload-store.js';
 import { BodyWriter } from './body-writer.js';
 import type { ChecksumClaim } from './checksum.js';
 import { CompletionRunner } from './completion-runner.js';
@@ -70,11 +70,20 @@ export class UploadOperations {
     this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
     this.admission = new UploadAdmission(config.hooks);
     this.completions = new CompletionRunner(config.store, config.locker, config.hooks, config.emit, (upload, range) => this.read(upload, range), config.completion);
-    this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, (final, context) => this.completed(final, context));
+    this.finals = new FinalAssembler(config.store, config.locker, config.lockTimeout, {
+      beforeAssembly: (final) => this.completions.owe(final, {}),
+      assembled: (final, context) => this.completed(final, context),
+    });
+    const completions = this.completions;
     this.writer = new BodyWriter(
       config.store,
       config.idleTimeout,
-      (upload, req) => this.completed(upload, req.context, req.params),
+      {
+        owes: (upload) => completions.owes(upload),
+        owe: (upload, req) => completions.owe(upload, req.params),
+        disown: (upload) => completions.disown(upload),
+        completed: (upload, req) => this.completed(upload, req.context, req.params),
+      },
       config.emit,
       config.progressInterval,
       config.minDataRate,
@@ -102,42 +111,38 @@ export class UploadOperations {
 
     const concat = spec.partial ? ({ kind: 'partial' } as const) : undefined;
     const { id, generatedId, owner, serverMetadata, folder } = await this.admission.admit(req, spec.metadata, length, concat);
-    let upload = await createStored(this.config.store, {
-      id,
-      length,
-      metadata: spec.metadata,
-      rawMetadata: spec.rawMetadata,
-      createdAt: Date.now(),
-      owner,
-      serverMetadata,
-      folder,
-      concat,
-    }, { generatedId });
-    this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
-    const location = `${req.collectionUrl}/${id}`;
-    await spec.onCreated?.(location, upload);
-    let wholeBody = true;
-    if (withBody) {
-      const written = await this.locked(id, (signal) => this.writer.write(req, upload, max, signal, spec.checksum));
-      upload = written.upload;
-      wholeBody = written.wholeBody;
-      if (written.failure && written.refused) {
-        // A refused checksummed first chunk: the upload is not created at all (§8 D16).
-        await this.config.store.forget(id);
-        throw written.failure;
+    const fresh: NewUpload = { id, length, metadata: spec.metadata, rawMetadata: spec.rawMetadata, createdAt: Date.now(), owner, serverMetadata, folder, concat };
+    // Under the lock from the start: a zero-length upload is complete once created, so its completion is
+    // recorded before it exists, and the retry scan must not take that record for a stale one meanwhile.
+    return this.locked(id, async (signal) => {
+      const completeAtOnce = length === 0;
+      if (completeAtOnce) await this.owe({ ...fresh, offset: 0, updatedAt: fresh.createdAt }, req);
+      let upload = await createStored(this.config.store, fresh, { generatedId });
+      this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
+      const location = `${req.collectionUrl}/${id}`;
+      await spec.onCreated?.(location, upload);
+      let wholeBody = true;
+      if (withBody) {
+        const written = await this.writer.write(req, upload, max, signal, spec.checksum);
+        upload = written.upload;
+        wholeBody = written.wholeBody;
+        if (written.failure && written.refused) {
+          // A refused checksummed first chunk: the upload is not created at all (§8 D16).
+          await this.config.store.forget(id);
+          throw written.failure;
+        }
+        if (written.failure) throw withHeaders(written.failure, { Location: location });
       }
-      if (written.failure) throw withHeaders(written.failure, { Location: location });
-    } else if (isComplete(upload)) {
-      await this.completed(upload, req.context, req.params);
-    }
-    if (spec.completes && wholeBody) {
-      try {
-        upload = await this.conclude(upload, req);
-      } catch (error) {
-        throw error instanceof TusError ? withHeaders(error, { Location: location }) : error;
+      if (completeAtOnce) await this.completed(upload, req.context, req.params);
+      if (spec.completes && wholeBody) {
+        try {
+          upload = await this.conclude(upload, req);
+        } catch (error) {
+          throw error instanceof TusError ? withHeaders(error, { Location: location }) : error;
+        }
       }
-    }
-    return { upload, location };
+      return { upload, location };
+    });
   }
 
   /**
@@ -222,7 +227,7 @@ export class UploadOperations {
         throw inconsistentLength(`this request ends the upload at ${endsAt} bytes, but its length is ${known}`);
       }
       const length = spec.length ?? endsAt;
-      if (length !== undefined && length !== upload.length) upload = await this.declareLength(upload, length, max);
+      if (length !== undefined && length !== upload.length) upload = await this.declareLength(upload, length, max, req);
       if (upload.length !== undefined && declaredBody !== undefined && spec.offset + declaredBody > upload.length) {
         throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) goes past Upload-Length (${upload.length}) from offset ${spec.offset}`);
       }
@@ -302,8 +307,9 @@ export class UploadOperations {
    */
   private async conclude(upload: StoredUpload, req: TusRequest): Promise<StoredUpload> {
     if (upload.length === undefined) {
-      await this.config.store.declareLength(upload.id, upload.offset);
       const complete = { ...upload, length: upload.offset };
+      await this.owe(complete, req);
+      await this.config.store.declareLength(upload.id, upload.offset);
       await this.completed(complete, req.context, req.params);
       return complete;
     }
@@ -315,7 +321,7 @@ export class UploadOperations {
     return upload;
   }
 
-  private async declareLength(upload: StoredUpload, length: number, max: number | undefined): Promise<StoredUpload> {
+  private async declareLength(upload: StoredUpload, length: number, max: number | undefined, req: TusRequest): Promise<StoredUpload> {
     if (upload.length !== undefined) {
       throw badRequest('ERR_INVALID_UPLOAD_LENGTH', `Upload-Length is already ${upload.length} and cannot change`);
     }
@@ -326,8 +332,19 @@ export class UploadOperations {
     if (max !== undefined && upload.concat?.kind === 'partial' && (await this.finals.largestWaitingFinal(upload, length)) > max) {
       throw new TusError(413, 'ERR_MAX_SIZE_EXCEEDED', `with ${length} bytes this partial upload would make a final upload waiting for it larger than the maximum of ${max} bytes (Tus-Max-Size)`);
     }
+    const declared = { ...upload, length };
+    // Every byte is already here: declaring the length completes the upload, so its completion is owed first.
+    if (isComplete(declared)) await this.owe(declared, req);
     await this.config.store.declareLength(upload.id, length);
-    return { ...upload, length };
+    return declared;
+  }
+
+  /**
+   * Records the completion a change is about to bring (under the upload's lock). A change that then
+   * fails leaves the record to the retry scan, which drops it unless the upload did complete.
+   */
+  private owe(upload: StoredUpload, req: TusRequest): Promise<void> {
+    return this.completions.owe(upload, req.params);
   }
 
   /**

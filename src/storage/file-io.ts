@@ -21,6 +21,23 @@ export async function syncFile(path: string): Promise<void> {
   }
 }
 
+/** Rewrites a file in place (no new file, no new block on a non-copy-on-write file system): the last resort on a full disk. */
+export async function overwriteInPlace(path: string, text: string, fsync: boolean): Promise<void> {
+  try {
+    const handle = await open(path, 'r+');
+    try {
+      const bytes = Buffer.from(text);
+      await handle.write(bytes, 0, bytes.length, 0);
+      await handle.truncate(bytes.length);
+      if (fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw storageError(error);
+  }
+}
+
 /** The last write's time as the store reports it; never before creation (coarse file system clocks). */
 export function updatedAt(createdAt: number, mtimeMs: number): number {
   return Math.max(createdAt, Math.floor(mtimeMs));

@@ -3,12 +3,13 @@ import { copyFile, mkdir, open, readFile, readdir, rename, stat, writeFile, type
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { checkedId, errno, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
+import { checkedId, errno, overwriteInPlace, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
 import { metadataObject } from './metadata-object.js';
 import { UploadCache } from './upload-cache.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
   type AppendOptions,
+  StorageFullError,
   UploadExistsError,
   type ByteSpan,
   type GoneReason,
@@ -224,7 +225,19 @@ export class FileStore implements UploadStore {
   async remove(id: string, reason: GoneReason): Promise<void> {
     // Tombstone first: if we die before the unlink, cleanup finds the tombstone and the stray file.
     const { folder, owner } = await this.placeOf(id);
-    await this.replaceInfo(id, { id, gone: reason, at: Date.now(), folder, owner });
+    const tombstone: InfoFile = { id, gone: reason, at: Date.now(), folder, owner };
+    try {
+      await this.replaceInfo(id, tombstone);
+    } catch (error) {
+      if (!(error instanceof StorageFullError)) throw error;
+      // A full disk: the bytes go first to make room; failing that, the tombstone overwrites the info
+      // in place, inside a block the file already has (torn by a crash, it reads as missing: 404).
+      await unlinkQuietly(this.dataPath(id, folder));
+      await this.replaceInfo(id, tombstone).catch(async (again: unknown) => {
+        if (!(again instanceof StorageFullError)) throw again;
+        await overwriteInPlace(this.infoPath(id), JSON.stringify(tombstone), this.fsync);
+      });
+    }
     this.cache.set(id, { state: 'gone', reason, owner });
     await unlinkQuietly(this.dataPath(id, folder));
     await this.clearPendingCompletion(id);
@@ -245,6 +258,7 @@ export class FileStore implements UploadStore {
       if (this.fsync) await syncFile(path + '.tmp');
       await rename(path + '.tmp', path);
     } catch (error) {
+      await unlinkQuietly(path + '.tmp').catch(() => undefined); // a torn temp file would hold space on a full disk
       throw storageError(error);
     }
     await this.syncDirectory();
@@ -379,8 +393,10 @@ export class FileStore implements UploadStore {
 
   private async writeInfo(id: string, info: InfoFile, flag: 'wx' | 'w'): Promise<void> {
     const path = flag === 'wx' ? this.infoPath(id) : this.infoPath(id) + '.tmp';
+    let created = false;
     try {
       const handle = await open(path, flag);
+      created = true;
       try {
         await handle.writeFile(JSON.stringify(info));
         if (this.fsync) await handle.sync();
@@ -388,6 +404,8 @@ export class FileStore implements UploadStore {
         await handle.close();
       }
     } catch (error) {
+      // Half-written (a full disk): gone again, so that neither a torn info nor its space stays behind.
+      if (created) await unlinkQuietly(path).catch(() => undefined);
       throw storageError(error);
     }
   }
@@ -395,7 +413,11 @@ export class FileStore implements UploadStore {
   /** Atomic replacement: readers see the old info or the new one, never half of either. */
   private async replaceInfo(id: string, info: InfoFile): Promise<void> {
     await this.writeInfo(id, info, 'w');
-    await rename(this.infoPath(id) + '.tmp', this.infoPath(id));
+    try {
+      await rename(this.infoPath(id) + '.tmp', this.infoPath(id));
+    } catch (error) {
+      throw storageError(error);
+    }
     await this.syncDirectory();
   }
 

@@ -1,5 +1,7 @@
 import { Readable, Transform } from 'node:stream';
+import { storageError } from './file-io.js';
 import { metadataObject } from './metadata-object.js';
+import { StorageFullError } from './upload-store.js';
 import type {
   ByteSpan,
   GoneReason,
@@ -54,7 +56,8 @@ export interface TusDataStoreAdapterOptions {
   /**
    * Where tombstones (410), owners, server metadata and pending completions live. Default: in this
    * process's memory, which forgets them on restart and does not share them between instances; pass a
-   * persistent KvStore (e.g. `new FileKvStore(dir)` or a Redis one from `@tus/utils`) in production.
+   * persistent KvStore (a Redis one from `@tus/utils`) in production. Its `list()` must return every key:
+   * pending completions are found through it after a restart (FileKvStore's lists only keys with a data file beside).
    */
   side?: KvStoreLike<SideRecord>;
   /**
@@ -95,17 +98,21 @@ export class TusDataStoreAdapter implements UploadStore {
   async create(upload: NewUpload): Promise<StoredUpload> {
     if (upload.concat) throw new Error('this store cannot concatenate uploads');
     const Upload = this.uploadClass!;
-    await this.dataStore.create(
-      new Upload({
-        id: upload.id,
-        size: upload.length,
-        offset: 0,
-        metadata: upload.metadata,
-        creation_date: new Date(upload.createdAt).toISOString(),
-      }),
-    );
     const { createdAt, rawMetadata, owner, serverMetadata, folder } = upload;
-    await this.side.set(upload.id, { createdAt, rawMetadata, owner, serverMetadata, folder });
+    try {
+      await this.dataStore.create(
+        new Upload({
+          id: upload.id,
+          size: upload.length,
+          offset: 0,
+          metadata: upload.metadata,
+          creation_date: new Date(upload.createdAt).toISOString(),
+        }),
+      );
+      await this.side.set(upload.id, { createdAt, rawMetadata, owner, serverMetadata, folder });
+    } catch (error) {
+      throw storageError(error);
+    }
     return { ...upload, metadata: metadataObject(upload.metadata), offset: 0, updatedAt: upload.createdAt };
   }
 
@@ -140,7 +147,11 @@ export class TusDataStoreAdapter implements UploadStore {
 
   async append(id: string, offset: number, body: AsyncIterable<Buffer[]>, options?: { verify?: unknown }): Promise<number> {
     if (options?.verify) throw new Error('this store cannot stage writes (checksum extension)');
-    return this.dataStore.write(Readable.from(flatten(body), { objectMode: false }), id, offset);
+    try {
+      return await this.dataStore.write(Readable.from(flatten(body), { objectMode: false }), id, offset);
+    } catch (error) {
+      throw storageError(error);
+    }
   }
 
   declareLength(id: string, length: number): Promise<void> {
@@ -157,7 +168,19 @@ export class TusDataStoreAdapter implements UploadStore {
 
   async remove(id: string, reason: GoneReason): Promise<void> {
     const side = (await this.side.get(id)) ?? { createdAt: Date.now() };
-    await this.side.set(id, { createdAt: side.createdAt, owner: side.owner, gone: { reason, at: Date.now() } });
+    const tombstone = { createdAt: side.createdAt, owner: side.owner, gone: { reason, at: Date.now() } };
+    try {
+      await this.side.set(id, tombstone);
+    } catch (error) {
+      if (!(storageError(error) instanceof StorageFullError)) throw error;
+      // A full disk: the bytes go first to make room for the tombstone.
+      await this.removeData(id);
+      await this.side.set(id, tombstone).catch((again: unknown) => Promise.reject(storageError(again)));
+    }
+    await this.removeData(id);
+  }
+
+  private async removeData(id: string): Promise<void> {
     try {
       await this.dataStore.remove(id);
     } catch (error) {
@@ -190,7 +213,11 @@ export class TusDataStoreAdapter implements UploadStore {
 
   async setPendingCompletion(id: string, pending: PendingCompletion): Promise<void> {
     const side = (await this.side.get(id)) ?? { createdAt: Date.now() };
-    await this.side.set(id, { ...side, pending });
+    try {
+      await this.side.set(id, { ...side, pending });
+    } catch (error) {
+      throw storageError(error);
+    }
   }
 
   async clearPendingCompletion(id: string): Promise<void> {

@@ -106,7 +106,9 @@ describe('completion handoff between instances (Redis locks, S3Store on Swift)',
       expect(await readLog(), `B did not finish the handler within ${HANDOFF_BOUND} ms of the kill`).toBe(
         line('start', 'a') + line('start', 'b') + line('done', 'b'),
       );
-      expect(attemptsOfB(up.id).filter((l) => l.endsWith(' taken')), `handoff after ${handoffMs} ms`).toHaveLength(1);
+      // Taken more than once only when A's upload lock outlived its completion lock: that scan then left the
+      // record alone (the log above says B ran the handler once).
+      expect(attemptsOfB(up.id).filter((l) => l.endsWith(' taken')).length, `handoff after ${handoffMs} ms`).toBeGreaterThanOrEqual(1);
       for (let i = 0; i < 100 && (await pendingRecords()).length > 0; i++) await sleep(50);
       expect(await pendingRecords()).toEqual([]);
 

@@ -192,9 +192,10 @@ export async function request(baseUrl: string, options: RequestOptions): Promise
   }
   const req = openRequest(baseUrl, { ...options, headers });
   if (body === undefined) {
-    await req.end();
+    // Raced with the outcome: a request that fails before it is flushed (a server that just died) never calls back from end().
+    await Promise.race([req.end(), req.settled]);
   } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    await req.end(body);
+    await Promise.race([req.end(body), req.settled]);
   } else {
     for await (const chunk of body) {
       if (req.done) break; // the server already answered (e.g. 413): stop feeding
