@@ -88,7 +88,11 @@ export class BodyWriter {
         upload.id,
         upload.offset,
         source,
-        { upload, verify: verifier ? () => verifier.verify(reader.end === 'complete', trailersOf(req)) : undefined },
+        {
+          upload,
+          verify: verifier ? () => verifier.verify(reader.end === 'complete', trailersOf(req)) : undefined,
+          bodyComplete: () => reader.end === 'complete',
+        },
       );
     } catch (error) {
       if (error instanceof StorageFullError) {
