@@ -8,12 +8,15 @@ export interface CountingProxy {
   url: string;
   /** Bytes received from clients so far. */
   readonly received: number;
+  /** Bytes received on each connection so far, in the order they were opened. */
+  readonly perConnection: readonly number[];
   stop(): Promise<void>;
 }
 
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
   const { hostname, port } = new URL(target);
   let received = 0;
+  const perConnection: number[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: hostname, port: Number(port) });
@@ -22,7 +25,11 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       socket.once('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
     }
-    client.on('data', (chunk: Buffer) => (received += chunk.length));
+    const index = perConnection.push(0) - 1;
+    client.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      perConnection[index] += chunk.length;
+    });
     // Either side going away ends the other at once (a client's abort must reach the server as one).
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
@@ -35,6 +42,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     get received() {
       return received;
     },
+    perConnection,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
