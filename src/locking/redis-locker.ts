@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { LockTimeoutError, type Lock, type Locker } from './locker.js';
+import { ACQUIRE, EXISTS, FLUSH, RELEASE, RENEW } from './redis-lock-scripts.js';
+import { addTo, napper, removeFrom, type Waiter } from './waiters.js';
 
 /**
  * The few commands {@link RedisLocker} needs. An ioredis `Redis` instance (v5 or v6) fits as it is, so
@@ -38,38 +40,6 @@ export interface RedisLockerOptions {
   onError?: (error: Error) => void;
 }
 
-// Lock values are `<ticket>:<random>`. Tickets come from one INCR counter, so every claim on every
-// instance is ordered: a request only ever asks an *older* holder to let go (newest wins), and a holder
-// that got the lock while someone newer waits is asked at once, as with MemoryLocker.
-const ACQUIRE = `
-local value = ARGV[1]
-if value == '' then value = string.format('%d', redis.call('INCR', KEYS[2])) .. ':' .. ARGV[3] end
-if redis.call('SET', KEYS[1], value, 'NX', 'PX', ARGV[2]) then return {value, 1} end
-return {value, 0, redis.call('GET', KEYS[1])}
-`;
-
-const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-`;
-
-// Publishes a flush request only while the lock is held, in one step: no holder means nothing to wait for.
-const FLUSH = `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) return 1 end
-return 0
-`;
-
-const EXISTS = `return redis.call('EXISTS', KEYS[1])`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], ARGV[1])
-  return 1
-end
-return 0
-`;
-
 const POLL_MIN = 50;
 const POLL_MAX = 200;
 const MIN_TTL = 100;
@@ -89,10 +59,6 @@ interface Held {
   confirmedAt: number;
   renewTimer?: NodeJS.Timeout;
   expiryTimer?: NodeJS.Timeout;
-}
-
-interface Waiter {
-  wake(): void;
 }
 
 interface FlushWaiter extends Waiter {
@@ -410,33 +376,6 @@ export class RedisLocker implements Locker {
   }
 }
 
-/** A waiter's sleep that `wake()` cuts short; a wake while awake makes the next nap return at once. */
-function napper(): Waiter & { nap(ms: number): Promise<void> } {
-  let woken = false;
-  let cut: (() => void) | undefined;
-  return {
-    wake() {
-      if (cut) cut();
-      else woken = true;
-    },
-    nap(ms) {
-      if (woken) {
-        woken = false;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        cut = done;
-        function done() {
-          clearTimeout(timer);
-          cut = undefined;
-          resolve();
-        }
-      });
-    },
-  };
-}
-
 /** The ticket of a lock value; NaN for a value this locker did not write (such a holder is asked). */
 function ticketOf(value: string): number {
   const match = /^(\d+):/.exec(value);
@@ -453,17 +392,4 @@ function closedError(): Error {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function addTo<T>(map: Map<string, Set<T>>, id: string, item: T): void {
-  const set = map.get(id);
-  if (set) set.add(item);
-  else map.set(id, new Set([item]));
-}
-
-function removeFrom<T>(map: Map<string, Set<T>>, id: string, item: T): void {
-  const set = map.get(id);
-  if (!set) return;
-  set.delete(item);
-  if (set.size === 0) map.delete(id);
 }
