@@ -182,8 +182,8 @@ export class S3Store implements UploadStore {
   /**
    * A running append's bytes still in memory (up to a part) become the pending piece, and its uploaded
    * parts are committed: one PUT of at most `partSize` per HEAD during a PATCH, none when nothing is new.
-   * Chosen over letting a newer PATCH discard the unreported tail: an aborted PATCH keeps every byte that
-   * arrived, so a client resumes after it without re-sending them.
+   * Chosen over letting a newer PATCH discard all that was not committed: what arrived before the HEAD
+   * is kept, so the client does not send it again (docs/s3-offsets.md).
    */
   async checkpoint(id: string): Promise<void> {
     await this.running.get(id)?.();
