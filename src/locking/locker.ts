@@ -10,11 +10,19 @@ export interface Locker {
   /**
    * Resolves once the caller holds the lock for `id`. `onReleaseRequested` is called (at most once)
    * when a newer request wants the same lock. Rejects with {@link LockTimeoutError} when the holder
-   * has not let go within `timeoutMs`.
+   * has not let go within `timeoutMs`. `onFlushRequested`, when given, runs on each {@link flush} of
+   * `id` while the lock is held; the flush waits for it.
    */
-  acquire(id: string, onReleaseRequested: () => void, timeoutMs: number): Promise<Lock>;
+  acquire(id: string, onReleaseRequested: () => void, timeoutMs: number, onFlushRequested?: () => Promise<void>): Promise<Lock>;
   /** Takes the lock only if nobody holds it, without disturbing a holder (background jobs). */
   tryAcquire(id: string): Promise<Lock | undefined>;
+  /**
+   * Asks whoever holds the lock for `id`, on whichever instance, to run its `onFlushRequested` (offset
+   * retrieval: make what a running append buffered count), and resolves once it has, once nobody holds
+   * the lock, or after `timeoutMs`, whichever comes first; `false` only in the last case. Never takes
+   * the lock nor interrupts the holder. A locker without it leaves buffering stores' HEADs stale.
+   */
+  flush?(id: string, timeoutMs: number): Promise<boolean>;
 }
 
 export interface Lock {

@@ -2,6 +2,7 @@ import { LockTimeoutError, type Lock, type Locker } from './locker.js';
 
 interface Claim {
   onReleaseRequested: () => void;
+  onFlushRequested?: () => Promise<void>;
   asked: boolean;
   grant?: () => void;
 }
@@ -15,8 +16,8 @@ interface Slot {
 export class MemoryLocker implements Locker {
   private readonly slots = new Map<string, Slot>();
 
-  acquire(id: string, onReleaseRequested: () => void, timeoutMs: number): Promise<Lock> {
-    const claim: Claim = { onReleaseRequested, asked: false };
+  acquire(id: string, onReleaseRequested: () => void, timeoutMs: number, onFlushRequested?: () => Promise<void>): Promise<Lock> {
+    const claim: Claim = { onReleaseRequested, onFlushRequested, asked: false };
     const slot = this.slots.get(id);
     if (!slot) {
       this.slots.set(id, { holder: claim, waiting: [] });
@@ -41,6 +42,19 @@ export class MemoryLocker implements Locker {
     const claim: Claim = { onReleaseRequested: () => undefined, asked: false };
     this.slots.set(id, { holder: claim, waiting: [] });
     return Promise.resolve(this.lockFor(id, claim));
+  }
+
+  async flush(id: string, timeoutMs: number): Promise<boolean> {
+    const flushing = this.slots.get(id)?.holder.onFlushRequested?.();
+    if (!flushing) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      // A failed flush leaves the stored state as it was: the caller reads that, as after a timeout.
+      return await Promise.race([flushing.then(() => true, () => false), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Ids currently locked (for tests and diagnostics). */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { LockTimeoutError, type Lock, type Locker } from './locker.js';
+import { ACQUIRE, EXISTS, FLUSH, RELEASE, RENEW } from './redis-lock-scripts.js';
+import { addTo, napper, removeFrom, type Waiter } from './waiters.js';
 
 /**
  * The few commands {@link RedisLocker} needs. An ioredis `Redis` instance (v5 or v6) fits as it is, so
@@ -27,36 +29,16 @@ export interface RedisLockerOptions {
   keyPrefix?: string;
   /**
    * Milliseconds a lock outlives its holder: it is renewed every `ttl / 3` while held, so only a crashed
-   * (or cut-off) holder lets it run out. Default 30 000; at least 100.
+   * (or cut-off) holder lets it run out, and a request waiting for it gets it within `ttl`. A holder keeps
+   * its lock through pauses (GC, a blocked event loop, Redis latency) of up to `ttl - ttl / 3`; longer ones
+   * count as a lost lock (its request is interrupted, keeping its bytes). Default 5 000: a crashed
+   * instance's uploads move within ~5 s, inside tus-js-client's and Uppy's default retries (0, 1, 3, 5 s),
+   * through pauses of up to ~3.3 s. At least 100.
    */
   ttl?: number;
   /** Problems that do not fail a request (a lost lock, an unconfirmed release, a subscriber error). Default: a Nest `Logger` warning. */
   onError?: (error: Error) => void;
 }
-
-// Lock values are `<ticket>:<random>`. Tickets come from one INCR counter, so every claim on every
-// instance is ordered: a request only ever asks an *older* holder to let go (newest wins), and a holder
-// that got the lock while someone newer waits is asked at once, as with MemoryLocker.
-const ACQUIRE = `
-local value = ARGV[1]
-if value == '' then value = string.format('%d', redis.call('INCR', KEYS[2])) .. ':' .. ARGV[3] end
-if redis.call('SET', KEYS[1], value, 'NX', 'PX', ARGV[2]) then return {value, 1} end
-return {value, 0, redis.call('GET', KEYS[1])}
-`;
-
-const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], ARGV[1])
-  return 1
-end
-return 0
-`;
 
 const POLL_MIN = 50;
 const POLL_MAX = 200;
@@ -67,6 +49,7 @@ interface Held {
   value: string;
   ticket: number;
   onReleaseRequested: () => void;
+  onFlushRequested?: () => Promise<void>;
   asked: boolean;
   /** No longer renewed: released by its owner, or lost. */
   ended: boolean;
@@ -78,8 +61,10 @@ interface Held {
   expiryTimer?: NodeJS.Timeout;
 }
 
-interface Waiter {
-  wake(): void;
+interface FlushWaiter extends Waiter {
+  nonce: string;
+  /** The holder confirmed this flush. */
+  confirmed: boolean;
 }
 
 /**
@@ -91,7 +76,9 @@ interface Waiter {
  * - A request that finds the lock held publishes on `<prefix>release:<id>`; whichever instance holds that
  *   id calls its holder's `onReleaseRequested` (once), and the request proceeds when the holder has let go.
  *   Only a newer request can ask: an older one waits.
- * - A crashed holder stops renewing, so its lock expires after at most `ttl`.
+ * - A crashed holder stops renewing, so its lock expires after at most `ttl` (default 5 s: see the option).
+ * - {@link flush} (offset retrieval on a store that buffers) reaches the holder the same way, on
+ *   `<prefix>flush:<id>`, and is answered on `<prefix>flushed:<id>` once the holder's flush has run.
  * - A holder that loses its lock (the renewal finds another token, or Redis has not confirmed a renewal for
  *   `ttl`) gets its `onReleaseRequested` call too, so it stops writing: someone else may hold the lock now.
  *
@@ -109,13 +96,16 @@ export class RedisLocker implements Locker {
   private readonly releasedPattern: string;
   private readonly holders = new Map<string, Set<Held>>();
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly flushWaiters = new Map<string, Set<FlushWaiter>>();
+  private readonly flushPattern: string;
+  private readonly flushedPattern: string;
   private subscriber: RedisLockerSubscriber | undefined;
   private subscribed: Promise<void> | undefined;
   private subscriberHealthy = true;
   private closed = false;
 
   constructor(options: RedisLockerOptions) {
-    const { client, keyPrefix = 'tus:lock:', ttl = 30_000, onError } = options ?? ({} as RedisLockerOptions);
+    const { client, keyPrefix = 'tus:lock:', ttl = 5_000, onError } = options ?? ({} as RedisLockerOptions);
     const missing = ['eval', 'publish', 'duplicate'].filter((m) => typeof (client as unknown as Record<string, unknown>)?.[m] !== 'function');
     if (missing.length > 0) throw new TypeError(`RedisLocker: "client" must be a Redis client such as ioredis (missing ${missing.join(', ')})`);
     if (typeof keyPrefix !== 'string') throw new TypeError('RedisLocker: "keyPrefix" must be a string');
@@ -129,15 +119,17 @@ export class RedisLocker implements Locker {
     this.ticketKey = `${keyPrefix}#ticket`;
     this.requestPattern = `${escapeGlob(keyPrefix)}release:*`;
     this.releasedPattern = `${escapeGlob(keyPrefix)}released:*`;
+    this.flushPattern = `${escapeGlob(keyPrefix)}flush:*`;
+    this.flushedPattern = `${escapeGlob(keyPrefix)}flushed:*`;
   }
 
-  async acquire(id: string, onReleaseRequested: () => void, timeoutMs: number): Promise<Lock> {
+  async acquire(id: string, onReleaseRequested: () => void, timeoutMs: number, onFlushRequested?: () => Promise<void>): Promise<Lock> {
     if (this.closed) throw closedError();
     const deadline = Date.now() + timeoutMs;
     await this.subscribe();
     let sentAt = Date.now();
     let attempt = await this.attempt(id, '');
-    if (attempt.ok) return this.hold(id, attempt.value, onReleaseRequested, sentAt);
+    if (attempt.ok) return this.hold(id, attempt.value, onReleaseRequested, sentAt, onFlushRequested);
     const { value } = attempt;
     const ticket = ticketOf(value);
 
@@ -156,7 +148,7 @@ export class RedisLocker implements Locker {
         if (this.closed) throw closedError();
         sentAt = Date.now();
         attempt = await this.attempt(id, value);
-        if (attempt.ok) return this.hold(id, value, onReleaseRequested, sentAt);
+        if (attempt.ok) return this.hold(id, value, onReleaseRequested, sentAt, onFlushRequested);
       }
     } finally {
       removeFrom(this.waiters, id, waiter);
@@ -171,6 +163,31 @@ export class RedisLocker implements Locker {
   }
 
   /**
+   * Publishes on `<prefix>flush:<id>` (only while the key exists); the instance holding the lock runs its
+   * holder's flush and answers on `<prefix>flushed:<id>`. Meanwhile the key is polled, so a release or a
+   * crashed holder's expiry ends the wait too.
+   */
+  async flush(id: string, timeoutMs: number): Promise<boolean> {
+    if (this.closed) return false;
+    const deadline = Date.now() + timeoutMs;
+    await this.subscribe();
+    const waiter: FlushWaiter & { nap(ms: number): Promise<void> } = Object.assign(napper(), { nonce: randomBytes(9).toString('base64url'), confirmed: false });
+    addTo(this.flushWaiters, id, waiter);
+    try {
+      const key = this.prefix + id;
+      if (Number(await this.client.eval(FLUSH, 1, key, `${this.prefix}flush:${id}`, waiter.nonce)) === 0) return true;
+      for (let delay = POLL_MIN; ; delay = Math.min(delay * 1.5, POLL_MAX)) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0 || this.closed) return false;
+        await waiter.nap(Math.min(delay, remaining));
+        if (waiter.confirmed || Number(await this.client.eval(EXISTS, 1, key)) === 0) return true;
+      }
+    } finally {
+      removeFrom(this.flushWaiters, id, waiter);
+    }
+  }
+
+  /**
    * Stops this locker: waiting requests fail, holders are asked to let go (their locks stay renewed until
    * they release them), and the subscriber connection is closed. The client passed in is left open.
    */
@@ -178,6 +195,7 @@ export class RedisLocker implements Locker {
     if (this.closed) return;
     this.closed = true;
     for (const set of this.waiters.values()) for (const waiter of set) waiter.wake();
+    for (const set of this.flushWaiters.values()) for (const waiter of set) waiter.wake();
     for (const set of this.holders.values()) for (const held of set) this.ask(held);
     // Not awaiting a subscription still in progress: disconnecting fails it, even while Redis is away.
     this.subscriber?.disconnect();
@@ -200,12 +218,13 @@ export class RedisLocker implements Locker {
     return ok === 1 ? { ok: true, value: String(taken) } : { ok: false, value: String(taken), holder: holder ?? null };
   }
 
-  private hold(id: string, value: string, onReleaseRequested: () => void, sentAt: number): Lock {
+  private hold(id: string, value: string, onReleaseRequested: () => void, sentAt: number, onFlushRequested?: () => Promise<void>): Lock {
     const held: Held = {
       id,
       value,
       ticket: ticketOf(value),
       onReleaseRequested,
+      onFlushRequested,
       asked: false,
       ended: false,
       released: false,
@@ -285,6 +304,7 @@ export class RedisLocker implements Locker {
       clearTimeout(timer);
     }
     for (const waiter of this.waiters.get(held.id) ?? []) waiter.wake();
+    for (const waiter of this.flushWaiters.get(held.id) ?? []) waiter.wake();
   }
 
   private ask(held: Held): void {
@@ -309,7 +329,7 @@ export class RedisLocker implements Locker {
         this.subscriberHealthy = false;
         this.report(new Error(`RedisLocker: subscriber connection failed (${messageOf(error)}); waiters fall back to polling`, { cause: error }));
       });
-      await subscriber.psubscribe(this.requestPattern, this.releasedPattern);
+      await subscriber.psubscribe(this.requestPattern, this.releasedPattern, this.flushPattern, this.flushedPattern);
     })().catch((error: unknown) => {
       this.subscribed = undefined;
       this.subscriber?.disconnect();
@@ -329,35 +349,31 @@ export class RedisLocker implements Locker {
     } else if (pattern === this.releasedPattern) {
       const id = channel.slice(this.prefix.length + 'released:'.length);
       for (const waiter of this.waiters.get(id) ?? []) waiter.wake();
+      for (const waiter of this.flushWaiters.get(id) ?? []) waiter.wake();
+    } else if (pattern === this.flushPattern) {
+      this.onFlushRequest(channel.slice(this.prefix.length + 'flush:'.length), message);
+    } else if (pattern === this.flushedPattern) {
+      const id = channel.slice(this.prefix.length + 'flushed:'.length);
+      for (const waiter of this.flushWaiters.get(id) ?? []) {
+        if (waiter.nonce !== message) continue;
+        waiter.confirmed = true;
+        waiter.wake();
+      }
     }
   }
-}
 
-/** A waiter's sleep that `wake()` cuts short; a wake while awake makes the next nap return at once. */
-function napper(): Waiter & { nap(ms: number): Promise<void> } {
-  let woken = false;
-  let cut: (() => void) | undefined;
-  return {
-    wake() {
-      if (cut) cut();
-      else woken = true;
-    },
-    nap(ms) {
-      if (woken) {
-        woken = false;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        cut = done;
-        function done() {
-          clearTimeout(timer);
-          cut = undefined;
-          resolve();
-        }
-      });
-    },
-  };
+  /** A flush of an id held here: every holder's flush runs, then the answer goes to whoever asked. */
+  private onFlushRequest(id: string, nonce: string): void {
+    const held = [...(this.holders.get(id) ?? [])];
+    if (held.length === 0) return;
+    void Promise.all(held.map((h) => h.onFlushRequested?.()))
+      .then(
+        () => this.client.publish(`${this.prefix}flushed:${id}`, nonce),
+        // Unconfirmed, the asking side waits out its timeout and reads what is stored.
+        (error: unknown) => this.report(new Error(`RedisLocker: the flush of ${id} failed (${messageOf(error)})`, { cause: error })),
+      )
+      .catch((error: unknown) => this.report(new Error(`RedisLocker: answering the flush of ${id} failed (${messageOf(error)})`, { cause: error })));
+  }
 }
 
 /** The ticket of a lock value; NaN for a value this locker did not write (such a holder is asked). */
@@ -376,17 +392,4 @@ function closedError(): Error {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function addTo<T>(map: Map<string, Set<T>>, id: string, item: T): void {
-  const set = map.get(id);
-  if (set) set.add(item);
-  else map.set(id, new Set([item]));
-}
-
-function removeFrom<T>(map: Map<string, Set<T>>, id: string, item: T): void {
-  const set = map.get(id);
-  if (!set) return;
-  set.delete(item);
-  if (set.size === 0) map.delete(id);
 }

@@ -129,7 +129,11 @@ export class BodyWriter {
         upload.id,
         upload.offset,
         source,
-        { upload, verify: verifier ? () => verifier.verify(reader.end === 'complete', trailersOf(req)) : undefined },
+        {
+          upload,
+          verify: verifier ? () => verifier.verify(reader.end === 'complete', trailersOf(req)) : undefined,
+          bodyComplete: () => reader.end === 'complete',
+        },
       );
     } catch (caught) {
       // A failed record is the cause, whatever the store made of the error it got from the body.

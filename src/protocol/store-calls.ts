@@ -3,14 +3,20 @@ import { StorageFullError, UploadExistsError, type CreateOptions, type NewUpload
 import { TusError, storageFull } from './tus-error.js';
 
 /**
- * Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`.
- * A lock not had in time is 423.
+ * Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`, and a
+ * flush of it (offset retrieval) runs `onFlush`. A lock not had in time is 423.
  */
-export async function withUploadLock<T>(locker: Locker, id: string, timeout: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withUploadLock<T>(
+  locker: Locker,
+  id: string,
+  timeout: number,
+  work: (signal: AbortSignal) => Promise<T>,
+  onFlush?: () => Promise<void>,
+): Promise<T> {
   const interrupt = new AbortController();
   let lock: Lock;
   try {
-    lock = await locker.acquire(id, () => interrupt.abort(), timeout);
+    lock = await locker.acquire(id, () => interrupt.abort(), timeout, onFlush);
   } catch (error) {
     if (error instanceof LockTimeoutError) throw new TusError(423, 'ERR_UPLOAD_LOCKED', `${error.message}; retry shortly`);
     throw error;

@@ -190,11 +190,14 @@ export class UploadOperations {
   }
 
   /**
-   * The upload named by the URL as offset retrieval reports it. Never takes the lock: the store's
-   * offset is truthful at any moment, and waiting here would make a client's progress poll cut or
-   * stall a running append.
+   * The upload named by the URL as offset retrieval reports it. Never takes the lock: waiting for it
+   * would stall a client's progress poll, or cut a running append. A store that buffers (S3Store) is
+   * first asked, through the locker and on whichever instance holds the upload, to make what its
+   * append holds count (bounded by lockTimeout), so the offset is one the next PATCH is accepted at.
    */
   async state(req: TusRequest): Promise<UploadState> {
+    const { store, locker } = this.config;
+    if (store.checkpoint && locker.flush) await locker.flush(checkedId(req), this.config.lockTimeout);
     const upload = await this.find(req);
     if (upload.concat?.kind === 'final' && !upload.concat.assembled) {
       // A final still waiting for parts: no offset yet, a length once all parts have one.
@@ -392,7 +395,9 @@ export class UploadOperations {
 
   /** Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`. */
   private locked<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return withUploadLock(this.config.locker, id, this.config.lockTimeout, work);
+    const { store } = this.config;
+    const flush = store.checkpoint ? () => store.checkpoint!(id) : undefined;
+    return withUploadLock(this.config.locker, id, this.config.lockTimeout, work, flush);
   }
 }
 

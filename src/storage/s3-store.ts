@@ -3,7 +3,8 @@ import { assembleFinal } from './s3/assemble.js';
 import { contentTypeOf, isTombstone, KeyLayout, offsetOf, toStoredUpload, type InfoDocument, type StoredDocument, type TombstoneDocument } from './s3/layout.js';
 import { checkLimits, GiB, MiB, type PartLimits } from './s3/part-plan.js';
 import { mapLimit, S3Api, type S3ClientLike, type S3ClientSettings } from './s3/s3-api.js';
-import { StagedChunk, UploadWriter, type StoreContext } from './s3/upload-writer.js';
+import { StagedChunk } from './s3/staged-chunk.js';
+import { UploadWriter, type StoreContext } from './s3/upload-writer.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
   UploadExistsError,
@@ -64,6 +65,8 @@ export class S3Store implements UploadStore {
   private connecting: Promise<S3Api> | undefined;
   /** What `lookup` read, by the upload it returned: an append under the same lock reuses it (one GET less per PATCH). */
   private readonly lookedUp = new WeakMap<StoredUpload, InfoDocument>();
+  /** The checkpoint of each append running in this process (a checksummed one has none: its bytes count only once verified). */
+  private readonly running = new Map<string, () => Promise<void>>();
 
   constructor(private readonly options: S3StoreOptions) {
     if (typeof options?.bucket !== 'string' || options.bucket.length === 0) throw new Error('S3Store: the bucket option is required');
@@ -135,12 +138,23 @@ export class S3Store implements UploadStore {
     if (offsetOf(doc) !== offset) throw new Error(`upload ${id} is at offset ${offsetOf(doc)}, not ${offset}`);
     const writer = new UploadWriter(context, doc);
     if (!options.verify) {
+      // A checkpoint (offset retrieval) runs between two steps of the writer, never inside one.
+      let turn: Promise<unknown> = Promise.resolve();
+      const serial = <T>(step: () => Promise<T>): Promise<T> => {
+        const next = turn.then(step);
+        turn = next.catch(() => undefined);
+        return next;
+      };
+      const checkpoint = () => serial(() => writer.checkpoint());
+      this.running.set(id, checkpoint);
       try {
-        for await (const batch of body) await writer.write(batch);
-        await writer.settle();
+        for await (const batch of body) await serial(() => writer.write(batch));
+        await serial(() => writer.settle(options.bodyComplete?.() === false));
       } catch (error) {
-        await writer.drain();
+        await serial(() => writer.drain());
         throw error;
+      } finally {
+        if (this.running.get(id) === checkpoint) this.running.delete(id);
       }
       return writer.offset;
     }
@@ -163,6 +177,16 @@ export class S3Store implements UploadStore {
       throw error;
     }
     return writer.offset;
+  }
+
+  /**
+   * A running append's bytes still in memory (up to a part) become the pending piece, and its uploaded
+   * parts are committed: one PUT of at most `partSize` per HEAD during a PATCH, none when nothing is new.
+   * Chosen over letting a newer PATCH discard all that was not committed: what arrived before the HEAD
+   * is kept, so the client does not send it again (docs/s3-offsets.md).
+   */
+  async checkpoint(id: string): Promise<void> {
+    await this.running.get(id)?.();
   }
 
   async declareLength(id: string, length: number): Promise<void> {

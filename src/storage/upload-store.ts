@@ -64,6 +64,11 @@ export interface PendingCompletion {
 export interface AppendOptions {
   verify?: () => boolean | Promise<boolean>;
   /**
+   * Whether the body was read to its end (the client sent all of it). An append that answered a
+   * {@link UploadStore.checkpoint} and then fell short may end at that checkpoint's offset.
+   */
+  bodyComplete?: () => boolean;
+  /**
    * The upload as `lookup` returned it moments ago, under the lock this append runs in: a store may
    * reuse what it read for it rather than read it again (S3Store saves a request per PATCH).
    */
@@ -134,6 +139,14 @@ export interface UploadStore {
    * completion lock, since a listing may be stale by then; without this method it lists them all.
    */
   getPendingCompletion?(id: string): Promise<PendingCompletion | undefined>;
+  /**
+   * For a store whose appends hold received bytes in memory before they count (S3Store): makes what a
+   * running append of `id` in this process holds count now, and resolves once it does (at once when
+   * none runs). Offset retrieval calls it, through the locker, on the instance holding the upload, so
+   * the offset it reports is one the next append is accepted at. Stores that write through omit it.
+   */
+  checkpoint?(id: string): Promise<void>;
+
   /**
    * The stored bytes of an upload: `range` (inclusive at both ends, like HTTP's `bytes=start-end`)
    * or, without it, all of them. The caller asks only for bytes below the offset it looked up; an

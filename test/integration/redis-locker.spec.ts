@@ -275,6 +275,60 @@ describe.runIf(redisServerAvailable())('RedisLocker (real Redis)', () => {
     await taken.release();
   });
 
+  it('flush reaches the holder on another instance, waits for its flush, and never takes or interrupts the lock', async () => {
+    const prefix = freshPrefix();
+    const holder = instance(prefix);
+    const asker = instance(prefix);
+    // Nobody holds it: answered at once, true.
+    expect(await asker.locker.flush('f', 5_000)).toBe(true);
+
+    const events: string[] = [];
+    let finish!: () => void;
+    const asked = signal();
+    const lock = await holder.locker.acquire('f', asked.fn, 5_000, async () => {
+      events.push('flush started');
+      await new Promise<void>((resolve) => (finish = resolve));
+      events.push('flush done');
+    });
+    const flushed = asker.locker.flush('f', 5_000).then((ok) => events.push(`flush answered ${ok}`));
+    await vi.waitFor(() => expect(events).toEqual(['flush started']), { timeout: 5_000 });
+    finish();
+    await flushed;
+    expect(events).toEqual(['flush started', 'flush done', 'flush answered true']);
+    expect(asked.called).toBe(false);
+    expect(await asker.locker.tryAcquire('f')).toBeUndefined();
+
+    // A holder whose flush never ends: the asker gives up after its timeout, with false.
+    await lock.release();
+    const stuck = await holder.locker.acquire('g', () => undefined, 5_000, () => new Promise<void>(() => undefined));
+    expect(await asker.locker.flush('g', 300)).toBe(false);
+    // A release ends a wait at once (true): what is stored is final then.
+    const waiting = asker.locker.flush('g', 10_000);
+    await sleep(100);
+    await stuck.release();
+    expect(await waiting).toBe(true);
+    expect([...holder.errors, ...asker.errors]).toEqual([]);
+  });
+
+  it('flush of a crashed holder\'s lock ends when the lock runs out', async () => {
+    const prefix = freshPrefix();
+    const ttl = 600;
+    const raw = connect();
+    let subscriber: RedisLockerSubscriber | undefined;
+    const client: RedisLockerClient = {
+      eval: (...args) => raw.eval(...args),
+      publish: (channel, message) => raw.publish(channel, message),
+      duplicate: () => (subscriber = raw.duplicate()),
+    };
+    const crashing = instance(prefix, { client, ttl });
+    const asker = instance(prefix, { ttl });
+    await crashing.locker.acquire('h', () => undefined, 5_000, async () => undefined);
+    raw.disconnect();
+    subscriber!.disconnect();
+    expect(await asker.locker.flush('h', 10_000)).toBe(true);
+    expect(await asker.locker.tryAcquire('h')).toBeDefined();
+  });
+
   it('renewal keeps a lock alive well beyond its ttl', async () => {
     const prefix = freshPrefix();
     const ttl = 300;

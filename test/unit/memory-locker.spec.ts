@@ -11,6 +11,24 @@ describe('MemoryLocker', () => {
     expect(locker.size).toBe(0);
   });
 
+  it('flush runs the holder\'s flush and waits for it, without asking it to let go; a free id needs none', async () => {
+    const locker = new MemoryLocker();
+    expect(await locker.flush('a', 1000)).toBe(true);
+    const events: string[] = [];
+    let finish!: () => void;
+    const lock = await locker.acquire('a', () => events.push('asked'), 1000, async () => {
+      events.push('flush');
+      await new Promise<void>((resolve) => (finish = resolve));
+    });
+    const flushed = locker.flush('a', 60_000).then((ok) => events.push(`answered ${ok}`));
+    await Promise.resolve();
+    expect(events).toEqual(['flush']);
+    finish();
+    await flushed;
+    expect(events).toEqual(['flush', 'answered true']);
+    await lock.release();
+  });
+
   it('asks the holder to let go, then hands the lock to the newcomer', async () => {
     const locker = new MemoryLocker();
     const events: string[] = [];

@@ -1,4 +1,4 @@
-import { contentTypeOf, offsetOf, type InfoDocument, type KeyLayout } from './layout.js';
+import { contentTypeOf, offsetOf, type InfoDocument, type KeyLayout, type Progress } from './layout.js';
 import { PartBuffer } from './part-buffer.js';
 import { partSizer, type PartLimits } from './part-plan.js';
 import type { ListedPart, S3Api } from './s3-api.js';
@@ -52,6 +52,10 @@ export class UploadWriter {
   /** Clean-ups owed by those parts, run once a commit covering them has landed. */
   private readonly deferredThens: Array<() => Promise<void>> = [];
   private lastCommitAt = Date.now();
+  /** Commits queued so far. */
+  private commits = 0;
+  /** What the last checkpoint committed (a HEAD reported its offset), and the commit count just after it. */
+  private reported: { state: Reported; commits: number } | undefined;
   private readonly sizeOf: (partNumber: number) => number;
   private readonly objectKey: string;
 
@@ -133,12 +137,17 @@ export class UploadWriter {
     await this.advance(n, size);
   }
 
-  /** Stores what is still in memory: as the new pending piece, or as the last part when the upload is complete. */
-  async settle(): Promise<void> {
+  /**
+   * Stores what is still in memory: as the new pending piece, or as the last part when the upload is
+   * complete. A body cut short (`unfinished`) ends at the last checkpoint instead, when nothing was
+   * committed after it (see {@link dropUnreported}).
+   */
+  async settle(unfinished = false): Promise<void> {
     await this.committing;
     const p = this.doc.progress;
     if (p.done) return;
     if (this.doc.length !== undefined && this.total === this.doc.length) return this.complete();
+    if (unfinished && this.dropUnreported()) return;
     if (!this.added || this.buffer.size === 0) {
       if (this.commitTimer) await this.save();
       return;
@@ -154,6 +163,57 @@ export class UploadWriter {
     this.holdsPiece = false;
     this.added = false;
     await this.save();
+    if (old) await this.deleteQuietly([this.ctx.keys.piece(this.doc.id, old.n)]);
+  }
+
+  /**
+   * A HEAD reported the last checkpoint's offset, then more bytes came and the body was cut short (the
+   * client gone, or a newer request taking over, typically that client resuming at the reported
+   * offset): those bytes reached nobody and are dropped, so that offset stays the upload's. Parts
+   * uploaded since are strays, overwritten later (see the class comment). Not once anything was
+   * committed after the checkpoint: a later HEAD may have reported that.
+   */
+  private dropUnreported(): boolean {
+    const reported = this.reported;
+    if (!reported || reported.commits !== this.commits) return false;
+    const { state } = reported;
+    if (state.partBytes + (state.piece?.size ?? 0) === this.total) return false;
+    const p = this.doc.progress;
+    Object.assign(p, state);
+    this.buffer.clear();
+    this.holdsPiece = false;
+    this.added = false;
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    this.deferredThens.length = 0; // they would delete the committed piece
+    return true;
+  }
+
+  /**
+   * Makes every byte received so far count without ending the append (offset retrieval asks: see
+   * UploadStore.checkpoint). Uploaded parts are committed and the buffered tail becomes the pending
+   * piece, which the buffer goes on holding. Never the last byte: completing is the end of the body's job.
+   */
+  async checkpoint(): Promise<void> {
+    const p = this.doc.progress;
+    if (p.done || this.total === this.doc.length) return this.committing;
+    if (!this.added || this.buffer.size === 0) {
+      const state = reportedOf(p);
+      await (this.commitTimer ? this.save() : this.committing);
+      this.reported = { state, commits: this.commits };
+      return;
+    }
+    const old = p.piece;
+    const n = p.pieceSeq + 1;
+    await this.ctx.api.putBytes(this.ctx.keys.piece(this.doc.id, n), this.buffer.view());
+    p.piece = { n, size: this.buffer.size };
+    p.pieceSeq = n;
+    p.updatedAt = Date.now();
+    this.holdsPiece = true;
+    this.added = false;
+    const state = reportedOf(p);
+    await this.save();
+    this.reported = { state, commits: this.commits };
     if (old) await this.deleteQuietly([this.ctx.keys.piece(this.doc.id, old.n)]);
   }
 
@@ -282,6 +342,7 @@ export class UploadWriter {
     const thens = this.deferredThens.splice(0);
     if (then) thens.push(then);
     this.lastCommitAt = Date.now();
+    this.commits++;
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     this.committing = this.committing.then(async () => {
@@ -302,6 +363,13 @@ export class UploadWriter {
   }
 }
 
+/** The part of the progress a checkpoint committed that dropping the unreported bytes restores. */
+type Reported = Pick<Progress, 'parts' | 'partBytes' | 'partSize' | 'piece' | 'updatedAt'>;
+
+function reportedOf(p: Progress): Reported {
+  return { parts: p.parts, partBytes: p.partBytes, partSize: p.partSize, piece: p.piece && { ...p.piece }, updatedAt: p.updatedAt };
+}
+
 /** Parts 1..count as listed, checked against what was committed. */
 function committedParts(listed: ListedPart[], count: number, bytes: number, id: string): Array<{ partNumber: number; etag: string }> {
   const mine = listed.filter((part) => part.partNumber <= count).sort((a, b) => a.partNumber - b.partNumber);
@@ -310,109 +378,4 @@ function committedParts(listed: ListedPart[], count: number, bytes: number, id: 
     throw new Error(`upload ${id}: the store lists ${mine.length} parts with ${sum} bytes, but ${count} parts with ${bytes} bytes were committed`);
   }
   return mine.map((part) => ({ partNumber: part.partNumber, etag: part.etag }));
-}
-
-/** A staged chunk's bytes in the store: a segment per part it will become (the first one shortened by the pending piece). */
-export interface StagedSegment {
-  /** Absent for an empty first segment (the pending piece alone fills the first part). */
-  key?: string;
-  size: number;
-  /** The chunk's remainder, stored so that memory never holds the piece, a segment and the remainder at once. */
-  tail?: boolean;
-}
-
-/**
- * A checksummed chunk before its verdict. Its bytes never touch the multipart upload: they are staged
- * in objects of their own (`<id>.staged.<n>`) cut to the sizes of the parts they will become, and
- * only an accepted chunk is moved into parts (UploadPartCopy, done by the server; the part that joins
- * the pending piece is read through memory). A refused chunk, or one cut short by a crash, is deleted
- * without the upload ever having counted it, and the committed state never pointed at it.
- */
-export class StagedChunk {
-  private readonly segments: StagedSegment[] = [];
-  private readonly pieceSize: number;
-  private readonly firstPart: number;
-  /** The writer's buffer: during staging it holds the bytes after the last staged segment. */
-  private readonly buffer: PartBuffer;
-
-  constructor(
-    private readonly ctx: StoreContext,
-    private readonly writer: UploadWriter,
-  ) {
-    this.pieceSize = writer.doc.progress.piece?.size ?? 0;
-    this.firstPart = writer.doc.progress.parts + 1;
-    this.buffer = writer.buffer;
-  }
-
-  private target(): number {
-    const k = this.segments.length;
-    const size = this.writer.partSize(this.firstPart + k);
-    return k === 0 ? size - this.pieceSize : size;
-  }
-
-  async write(batch: Buffer[]): Promise<void> {
-    let size = 0;
-    for (const source of batch) size += source.length;
-    const { length } = this.writer.doc;
-    if (length !== undefined && this.writer.offset + this.stagedBytes() + this.buffer.size + size > length) {
-      throw new Error(`upload ${this.writer.doc.id}: the chunk goes past its length ${length}`);
-    }
-    for (const source of batch) {
-      for (let at = 0; at < source.length; ) {
-        const target = this.target();
-        if (target === 0) {
-          this.segments.push({ size: 0 });
-          continue;
-        }
-        at += this.buffer.fill(source.subarray(at), target);
-        if (this.buffer.size === target) await this.stage(false);
-      }
-    }
-  }
-
-  private async stage(tail: boolean): Promise<void> {
-    const key = this.ctx.keys.staged(this.writer.doc.id, this.segments.length);
-    const size = this.buffer.size;
-    await this.ctx.api.putBytes(key, this.buffer.view());
-    this.buffer.clear();
-    this.segments.push(tail ? { key, size, tail } : { key, size });
-  }
-
-  private stagedBytes(): number {
-    return this.segments.reduce((sum, s) => sum + s.size, 0);
-  }
-
-  /** The body ended: with segments and a piece, the remainder goes to the store too (memory bound). */
-  async end(): Promise<void> {
-    if (this.segments.length > 0 && this.pieceSize > 0 && this.buffer.size > 0) await this.stage(true);
-  }
-
-  /** Accepted: the chunk becomes parts (each committed as it lands) and the new pending piece or last part. */
-  async commit(): Promise<void> {
-    try {
-      for (const [i, segment] of this.segments.entries()) {
-        if ((i === 0 && this.pieceSize > 0) || segment.tail) {
-          // Read through memory: the piece plus the first segment make the first part; the remainder is the new piece.
-          const bytes = segment.key ? await this.ctx.api.getBytes(segment.key) : Buffer.alloc(0);
-          if (!bytes || bytes.length !== segment.size) throw new Error(`staged segment ${segment.key} is missing or damaged`);
-          await this.writer.fill(bytes);
-        } else {
-          await this.writer.copyPart(segment.key!, segment.size);
-        }
-      }
-      // What is still in the buffer follows the staged segments (behind the piece when there were none).
-      this.writer.adoptBuffer();
-      await this.writer.fill(Buffer.alloc(0));
-      await this.writer.settle();
-    } finally {
-      await this.discard();
-    }
-  }
-
-  /** Refused (or failed): the staged objects go, and the buffer is emptied; nothing committed ever referred to them. */
-  async discard(): Promise<void> {
-    this.buffer.clear();
-    const keys = this.segments.flatMap((s) => (s.key ? [s.key] : []));
-    await this.ctx.api.delete(keys).catch(() => undefined);
-  }
 }
