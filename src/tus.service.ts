@@ -4,6 +4,7 @@ import {
   Logger,
   Optional,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -15,7 +16,9 @@ import type { Readable } from 'node:stream';
 import type { PreCreateHandler, PreTerminateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
 import { validateMetadata } from './metadata-validation.js';
 import type { TusEvent } from './protocol/tus-events.js';
+import { DrainingLocker } from './locking/draining-locker.js';
 import { MemoryLocker } from './locking/memory-locker.js';
+import { GracefulShutdown } from './operations/graceful-shutdown.js';
 import { TusEngine } from './protocol/tus-engine.js';
 import type { UploadRecord } from './protocol/upload-record.js';
 import { FileStore } from './storage/file-store.js';
@@ -31,7 +34,7 @@ const DEFAULT_METADATA_PAIRS = 64;
  * the cleanup yourself.
  */
 @Injectable()
-export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   readonly options: ResolvedTusOptions;
   readonly store: UploadStore;
   /** @internal the protocol engine (framework-free). */
@@ -41,6 +44,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
   private readonly logger = new Logger('TusModule');
   private cleanupTimer: NodeJS.Timeout | undefined;
   private completionTimer: NodeJS.Timeout | undefined;
+  private readonly shutdown: GracefulShutdown;
 
   /**
    * What happens to this endpoint's uploads: created, progress (throttled), completed, terminated,
@@ -62,9 +66,11 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     const o = this.options;
     this.store = o.store ?? new FileStore({ directory: o.directory, fsync: o.fsync });
     const { maxSize, principal, metadata } = o;
+    const locker = new DrainingLocker(o.locker ?? new MemoryLocker());
+    this.shutdown = new GracefulShutdown(locker, o.shutdownTimeout, () => this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined);
     this.engine = new TusEngine({
       store: this.store,
-      locker: o.locker ?? new MemoryLocker(),
+      locker,
       hooks: {
         preCreate: preCreate && ((context) => preCreate.onPreCreate(context)),
         uploadComplete: uploadComplete && ((upload, context) => uploadComplete.onUploadComplete(upload, context)),
@@ -85,7 +91,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       progressInterval: o.progressInterval,
       completion: { background: o.completion === 'background', retryDelay: o.completionRetryDelay },
     });
-    this.http = new TusHttpHandler(this.engine, o);
+    this.http = new TusHttpHandler(this.engine, o, this.shutdown);
   }
 
   /** An upload's record, or undefined when it does not exist, was terminated or has expired. */
@@ -142,26 +148,46 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     if (server && server.requestTimeout === NODE_DEFAULT_REQUEST_TIMEOUT) server.requestTimeout = 0;
   }
 
-  onModuleDestroy(): void {
+  /**
+   * The first shutdown hook (the HTTP server still answers): refuses new uploads, asks running PATCHes
+   * to stop and waits up to `shutdownTimeout` for them and for running completion handlers.
+   */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.cleanupTimer);
     clearInterval(this.completionTimer);
+    await this.shutdown.drain();
+  }
+
+  /** The server has closed: `events$` completes after the last event it emitted. */
+  async onApplicationShutdown(): Promise<void> {
+    this.shutdown.finish();
+    // Behind the events still queued (they are delivered on setImmediate too), before Nest ends the process.
+    await new Promise((resolve) => setImmediate(resolve));
     this.events.complete();
   }
 
   private async runCompletions(): Promise<void> {
+    if (this.shutdown.closing) return;
+    const end = this.shutdown.work.begin();
     try {
       await this.engine.resumeCompletions();
     } catch (error) {
       this.logger.error(`completion retry failed: ${(error as Error).message}`);
+    } finally {
+      end();
     }
   }
 
   private async runCleanup(): Promise<void> {
+    if (this.shutdown.closing) return;
+    const end = this.shutdown.work.begin();
     try {
       const removed = await this.cleanup();
       if (removed > 0) this.logger.log(`cleanup removed ${removed} expired upload(s)`);
     } catch (error) {
       this.logger.error(`cleanup failed: ${(error as Error).message}`);
+    } finally {
+      end();
     }
   }
 }
