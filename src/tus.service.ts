@@ -19,11 +19,14 @@ import type { TusEvent } from './protocol/tus-events.js';
 import { DrainingLocker } from './locking/draining-locker.js';
 import { MemoryLocker } from './locking/memory-locker.js';
 import { GracefulShutdown } from './operations/graceful-shutdown.js';
+import { observedLocker } from './operations/metrics/observed-locker.js';
+import { observedStore } from './operations/metrics/observed-store.js';
+import { TusMetrics } from './operations/metrics/tus-metrics.js';
 import { TusEngine } from './protocol/tus-engine.js';
 import type { UploadRecord } from './protocol/upload-record.js';
 import { FileStore } from './storage/file-store.js';
 import type { ByteSpan, UploadStore } from './storage/upload-store.js';
-import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_ENDPOINT, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
 import { resolveTusOptions, type ResolvedTusOptions, type TusModuleOptions } from './tus-options.js';
 
 const NODE_DEFAULT_REQUEST_TIMEOUT = 300_000;
@@ -60,20 +63,26 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     @Optional() @Inject(UPLOAD_COMPLETE_HANDLER) uploadComplete?: UploadCompleteHandler,
     @Optional() @Inject(PRE_TERMINATE_HANDLER) preTerminate?: PreTerminateHandler,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
+    @Optional() @Inject(TUS_ENDPOINT) endpoint = 'files',
   ) {
     this.options = resolveTusOptions(options);
     this.events$ = this.events.asObservable();
     const o = this.options;
     this.store = o.store ?? new FileStore({ directory: o.directory, fsync: o.fsync });
     const { maxSize, principal, metadata } = o;
-    const locker = new DrainingLocker(o.locker ?? new MemoryLocker());
+    const metrics = o.metrics ? new TusMetrics(o.metrics, endpoint, () => this.countPendingCompletions()) : undefined;
+    if (metrics) this.events.subscribe((event) => metrics.event(event));
+    const store = metrics ? observedStore(this.store, metrics) : this.store;
+    const baseLocker = o.locker ?? new MemoryLocker();
+    const locker = new DrainingLocker(metrics ? observedLocker(baseLocker, metrics) : baseLocker);
+    const onUploadComplete = uploadComplete && ((upload: UploadRecord, context: Parameters<UploadCompleteHandler['onUploadComplete']>[1]) => uploadComplete.onUploadComplete(upload, context));
     this.shutdown = new GracefulShutdown(locker, o.shutdownTimeout, () => this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined);
     this.engine = new TusEngine({
-      store: this.store,
+      store,
       locker,
       hooks: {
         preCreate: preCreate && ((context) => preCreate.onPreCreate(context)),
-        uploadComplete: uploadComplete && ((upload, context) => uploadComplete.onUploadComplete(upload, context)),
+        uploadComplete: onUploadComplete && metrics ? countedRuns(onUploadComplete, metrics) : onUploadComplete,
         preTerminate: preTerminate && ((upload, context) => preTerminate.onPreTerminate(upload, context)),
         validateMetadata: metadata && ((values) => validateMetadata(metadata, values)),
         principal: principal && (async (request) => principal(request)),
@@ -91,7 +100,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       progressInterval: o.progressInterval,
       completion: { background: o.completion === 'background', retryDelay: o.completionRetryDelay },
     });
-    this.http = new TusHttpHandler(this.engine, o, this.shutdown);
+    this.http = new TusHttpHandler(this.engine, o, this.shutdown, metrics);
   }
 
   /** An upload's record, or undefined when it does not exist, was terminated or has expired. */
@@ -166,6 +175,13 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     this.events.complete();
   }
 
+  /** Completed uploads whose handler is still owed (a failed run waiting for its retry, or one cut by a crash). */
+  async countPendingCompletions(): Promise<number> {
+    let count = 0;
+    for await (const _pending of this.store.listPendingCompletions()) count++;
+    return count;
+  }
+
   private async runCompletions(): Promise<void> {
     if (this.shutdown.closing) return;
     const end = this.shutdown.work.begin();
@@ -190,4 +206,17 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       end();
     }
   }
+}
+
+/** The completion handler, with its runs and failures counted. */
+function countedRuns<A extends unknown[]>(run: (...args: A) => void | Promise<void>, metrics: TusMetrics): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await run(...args);
+      metrics.completionRan(false);
+    } catch (error) {
+      metrics.completionRan(true);
+      throw error;
+    }
+  };
 }
