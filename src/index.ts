@@ -4,6 +4,8 @@ export { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_C
 export { InjectTusService, getTusServiceToken } from './decorators/inject-tus-service.decorator.js';
 export type { TusEvent } from './protocol/tus-events.js';
 export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, TusOptionsFactory, MaxSizeResolver, PrincipalResolver } from './tus-options.js';
+export type { TusMetricsOptions } from './tus-options.js';
+export type { TusHealthOptions, TusHealthReport } from './operations/health-check.js';
 export type { PreCreateHandler, PreTerminateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
 export type { HandlerContext, PreCreateContext, PreCreateResult, UploadCompleteContext, UploadRecord } from './protocol/upload-record.js';
 export { TusError } from './protocol/tus-error.js';
@@ -24,6 +26,7 @@ export {
   type StoreCapabilities,
   type ByteSpan,
   type StoreEntry,
+  type StoreHealth,
   type StoredUpload,
   type UploadLookup,
   type UploadStore,

@@ -19,6 +19,7 @@ import type { TusEvent } from './protocol/tus-events.js';
 import { DrainingLocker } from './locking/draining-locker.js';
 import { MemoryLocker } from './locking/memory-locker.js';
 import { GracefulShutdown } from './operations/graceful-shutdown.js';
+import { checkTusHealth, type TusHealthOptions, type TusHealthReport } from './operations/health-check.js';
 import { observedLocker } from './operations/metrics/observed-locker.js';
 import { observedStore } from './operations/metrics/observed-store.js';
 import { TusMetrics } from './operations/metrics/tus-metrics.js';
@@ -173,6 +174,15 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     // Behind the events still queued (they are delivered on setImmediate too), before Nest ends the process.
     await new Promise((resolve) => setImmediate(resolve));
     this.events.complete();
+  }
+
+  /**
+   * Whether this endpoint can serve: the store answers (a file store's directory takes a file and has
+   * `minFreeBytes` left; an S3Store's bucket answers), the locker answers (Redis PING), and how many
+   * completion handlers are owed. `TusHealthIndicator` (`nestjs-tus/health`) reports it to terminus.
+   */
+  checkHealth(options?: TusHealthOptions): Promise<TusHealthReport> {
+    return checkTusHealth(this.store, this.options.locker, () => this.countPendingCompletions(), options);
   }
 
   /** Completed uploads whose handler is still owed (a failed run waiting for its retry, or one cut by a crash). */

@@ -15,6 +15,8 @@ export interface Locker {
   acquire(id: string, onReleaseRequested: () => void, timeoutMs: number): Promise<Lock>;
   /** Takes the lock only if nobody holds it, without disturbing a holder (background jobs). */
   tryAcquire(id: string): Promise<Lock | undefined>;
+  /** Health probe (`TusService.checkHealth()`): rejects when locks cannot be taken (e.g. Redis is away). */
+  checkHealth?(): Promise<void>;
 }
 
 export interface Lock {

@@ -133,6 +133,8 @@ export interface UploadStore {
    * completion lock, since a listing may be stale by then; without this method it lists them all.
    */
   getPendingCompletion?(id: string): Promise<PendingCompletion | undefined>;
+  /** Health probe (`TusService.checkHealth()`): rejects when the store cannot serve; may report free space. */
+  checkHealth?(): Promise<StoreHealth>;
   /**
    * The stored bytes of an upload: `range` (inclusive at both ends, like HTTP's `bytes=start-end`)
    * or, without it, all of them. The caller asks only for bytes below the offset it looked up; an
@@ -163,4 +165,10 @@ export class StorageFullError extends Error {
     super('the upload store is out of space', { cause });
     this.name = 'StorageFullError';
   }
+}
+
+/** What a store's health probe found out besides "it answers". */
+export interface StoreHealth {
+  /** Bytes the store still has room for, when it knows (a file system does, S3 does not). */
+  freeBytes?: number;
 }
