@@ -33,8 +33,8 @@ export class TusMetrics implements RequestObserver {
   private readonly completionRuns: PromClient.Counter.Internal;
   private readonly completionFailures: PromClient.Counter.Internal;
   /** Bound once: bytes are counted per stored write. */
-  readonly bytes: PromClient.Counter.Internal;
-  readonly storeErrors: PromClient.Counter.Internal;
+  readonly bytes: { inc(value: number): void };
+  readonly storeErrors: { inc(): void };
 
   constructor(
     options: true | TusMetricsOptions,
