@@ -1,5 +1,5 @@
 // Rate limits the Nest way: @nestjs/throttler's ThrottlerGuard in `guards` answers 429 with Retry-After,
-// Tus-Resumable and CORS headers (tus-js-client retries it, Uppy pauses its queue); a per-principal quota
+// Tus-Resumable and CORS headers (Uppy pauses its queue on it); a per-principal quota
 // through `maxSize: (req) => …` plus a PreCreateHandler counting what the principal already stores.
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { describe, expect, it } from 'vitest';

@@ -82,6 +82,8 @@ export class TusMetrics implements RequestObserver {
           },
         }),
     );
+    // Series at 0 from the start, so that rate() and absent() see them before the first event.
+    for (const child of [this.created, this.completed, this.terminated, this.expired, this.bytes, this.completionRuns, this.completionFailures, this.lockTimeouts, this.storeErrors]) child.inc(0);
     const collectors = pendingCollectors(pending);
     collectors.add(async () => pending.set(labels, await pendingCompletions()));
   }
