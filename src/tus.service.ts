@@ -20,9 +20,7 @@ import { DrainingLocker } from './locking/draining-locker.js';
 import { MemoryLocker } from './locking/memory-locker.js';
 import { GracefulShutdown } from './operations/graceful-shutdown.js';
 import { checkTusHealth, type TusHealthOptions, type TusHealthReport } from './operations/health-check.js';
-import { observedLocker } from './operations/metrics/observed-locker.js';
-import { observedStore } from './operations/metrics/observed-store.js';
-import { TusMetrics } from './operations/metrics/tus-metrics.js';
+import { TusMetrics, type InstrumentedParts } from './operations/metrics/tus-metrics.js';
 import { TusEngine } from './protocol/tus-engine.js';
 import type { UploadRecord } from './protocol/upload-record.js';
 import { FileStore } from './storage/file-store.js';
@@ -73,17 +71,20 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
     const { maxSize, principal, metadata } = o;
     const metrics = o.metrics ? new TusMetrics(o.metrics, endpoint, () => this.countPendingCompletions()) : undefined;
     if (metrics) this.events.subscribe((event) => metrics.event(event));
-    const store = metrics ? observedStore(this.store, metrics) : this.store;
-    const baseLocker = o.locker ?? new MemoryLocker();
-    const locker = new DrainingLocker(metrics ? observedLocker(baseLocker, metrics) : baseLocker);
-    const onUploadComplete = uploadComplete && ((upload: UploadRecord, context: Parameters<UploadCompleteHandler['onUploadComplete']>[1]) => uploadComplete.onUploadComplete(upload, context));
+    const parts: InstrumentedParts = {
+      store: this.store,
+      locker: o.locker ?? new MemoryLocker(),
+      uploadComplete: uploadComplete && ((upload, context) => uploadComplete.onUploadComplete(upload, context)),
+    };
+    const { store, locker: observed, uploadComplete: onUploadComplete } = metrics ? metrics.instrument(parts) : parts;
+    const locker = new DrainingLocker(observed);
     this.shutdown = new GracefulShutdown(locker, o.shutdownTimeout, () => this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined);
     this.engine = new TusEngine({
       store,
       locker,
       hooks: {
         preCreate: preCreate && ((context) => preCreate.onPreCreate(context)),
-        uploadComplete: onUploadComplete && metrics ? countedRuns(onUploadComplete, metrics) : onUploadComplete,
+        uploadComplete: onUploadComplete,
         preTerminate: preTerminate && ((upload, context) => preTerminate.onPreTerminate(upload, context)),
         validateMetadata: metadata && ((values) => validateMetadata(metadata, values)),
         principal: principal && (async (request) => principal(request)),
@@ -216,17 +217,4 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       end();
     }
   }
-}
-
-/** The completion handler, with its runs and failures counted. */
-function countedRuns<A extends unknown[]>(run: (...args: A) => void | Promise<void>, metrics: TusMetrics): (...args: A) => Promise<void> {
-  return async (...args) => {
-    try {
-      await run(...args);
-      metrics.completionRan(false);
-    } catch (error) {
-      metrics.completionRan(true);
-      throw error;
-    }
-  };
 }

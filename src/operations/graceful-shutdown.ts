@@ -31,9 +31,7 @@ export class GracefulShutdown {
   }
 
   /** Seconds a refused client should wait: enough for a load balancer to route it elsewhere. */
-  get retryAfter(): number {
-    return 1;
-  }
+  readonly retryAfter = 1;
 
   /** Refuses new work, asks running PATCHes to stop and waits (at most `timeout`) for the rest to end. */
   async drain(): Promise<void> {

@@ -2,10 +2,22 @@ import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type * as PromClient from 'prom-client';
 import type { RequestObserver } from '../../http/request-observer.js';
+import type { Locker } from '../../locking/locker.js';
 import type { TusEvent } from '../../protocol/tus-events.js';
+import type { EngineHooks } from '../../protocol/upload-record.js';
+import type { UploadStore } from '../../storage/upload-store.js';
 import type { TusMetricsOptions } from '../../tus-options.js';
+import { observedLocker } from './observed-locker.js';
+import { observedStore } from './observed-store.js';
 
 type Prom = typeof PromClient;
+
+/** What the engine is built from that metrics look into. */
+export interface InstrumentedParts {
+  store: UploadStore;
+  locker: Locker;
+  uploadComplete?: EngineHooks['uploadComplete'];
+}
 
 /** Request durations run from a HEAD (milliseconds) to a whole-file PATCH (minutes). */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
@@ -100,6 +112,26 @@ export class TusMetrics implements RequestObserver {
       this.requestCounter(method, status).inc();
       this.duration(method).observe((performance.now() - began) / 1000);
     });
+  }
+
+  /** The store (errors, bytes), the locker (waits, 423s) and the completion handler (runs, failures), observed. */
+  instrument(parts: InstrumentedParts): InstrumentedParts {
+    const handler = parts.uploadComplete;
+    return {
+      store: observedStore(parts.store, this),
+      locker: observedLocker(parts.locker, this),
+      uploadComplete:
+        handler &&
+        (async (upload, context) => {
+          try {
+            await handler(upload, context);
+            this.completionRan(false);
+          } catch (error) {
+            this.completionRan(true);
+            throw error;
+          }
+        }),
+    };
   }
 
   /** Counts what `events$` tells: creations, completions, terminations, expirations. */
