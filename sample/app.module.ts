@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { TusHealthIndicator } from '../src/health/index.js';
 import { TusModule } from '../src/index.js';
+import { HealthController } from './operations/health.controller.js';
+import { MetricsController } from './operations/metrics.controller.js';
 import { MAX_UPLOAD_SIZE, sampleConfig, type SampleConfig } from './sample.config.js';
 import { StorageModule, UploadStorage } from './storage.module.js';
 import { CheckMetadataHandler } from './uploads/check-metadata.handler.js';
@@ -29,6 +33,7 @@ import { UploadsModule } from './uploads/uploads.module.js';
       },
     }),
     UploadsModule,
+    TerminusModule.forRoot(),
     TusModule.forRootAsync({
       imports: [StorageModule, UploadsModule], // for the factory, and for the handlers (UploadsModule's repository)
       inject: [ConfigService, UploadStorage],
@@ -42,6 +47,7 @@ import { UploadsModule } from './uploads/uploads.module.js';
           maxSize: MAX_UPLOAD_SIZE,
           principal: (request: AuthenticatedRequest) => request.user.id,
           metadata: UploadMetadataDto,
+          metrics: true, // in prom-client's default registry, served at GET /metrics
         };
       },
       path: 'files',
@@ -50,7 +56,7 @@ import { UploadsModule } from './uploads/uploads.module.js';
       uploadCompleteHandler: RecordUploadHandler,
     }),
   ],
-  controllers: [UploadsController],
-  providers: [ProgressLogger],
+  controllers: [UploadsController, MetricsController, HealthController],
+  providers: [ProgressLogger, TusHealthIndicator],
 })
 export class AppModule {}

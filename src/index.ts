@@ -5,6 +5,8 @@ export { InjectTusService, getTusServiceToken } from './decorators/inject-tus-se
 export type { TusEvent } from './protocol/tus-events.js';
 export type { DataRate } from './protocol/body-reader.js';
 export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, TusOptionsFactory, MaxSizeResolver, PrincipalResolver } from './tus-options.js';
+export type { TusMetricsOptions } from './tus-options.js';
+export type { TusHealthOptions, TusHealthReport } from './operations/health-check.js';
 export type { PreCreateHandler, PreTerminateHandler, UploadCompleteHandler } from './interfaces/tus-handlers.interface.js';
 export type { HandlerContext, PreCreateContext, PreCreateResult, UploadCompleteContext, UploadRecord } from './protocol/upload-record.js';
 export { TusError } from './protocol/tus-error.js';
@@ -25,6 +27,7 @@ export {
   type StoreCapabilities,
   type ByteSpan,
   type StoreEntry,
+  type StoreHealth,
   type StoredUpload,
   type UploadLookup,
   type UploadStore,

@@ -108,6 +108,24 @@ export interface TusModuleOptions {
   completion?: 'inline' | 'background';
   /** ms before a failed completion handler runs again (doubling per failure, up to 1 h). Default 5000. */
   completionRetryDelay?: number;
+  /**
+   * ms the application's shutdown (`app.enableShutdownHooks()`, `app.close()`) gives running PATCHes and
+   * completion handlers to end; then they are cut (their bytes are kept). Default 10 000.
+   */
+  shutdownTimeout?: number;
+  /**
+   * Prometheus metrics through `prom-client` (install it): `true` registers them in its default registry,
+   * or give `{ registry, prefix }`. Default off (prom-client is then not loaded). See docs/production.md.
+   */
+  metrics?: boolean | TusMetricsOptions;
+}
+
+/** Where the metrics go. */
+export interface TusMetricsOptions {
+  /** A prom-client `Registry`; default its global `register`. */
+  registry?: unknown;
+  /** Prefix of every metric name. Default `tus_`. */
+  prefix?: string;
 }
 
 /** Who is asking, from the framework request (after guards ran). */
@@ -142,7 +160,7 @@ export interface TusModuleExtras {
 }
 
 /** Options after defaults, as the service uses them. */
-type Unset = 'store' | 'locker' | 'maxSize' | 'cors' | 'principal' | 'metadata';
+type Unset = 'store' | 'locker' | 'maxSize' | 'cors' | 'principal' | 'metadata' | 'metrics';
 export type ResolvedTusOptions = Required<Omit<TusModuleOptions, Unset>> &
   Pick<TusModuleOptions, Exclude<Unset, 'cors'>> & { cors: Required<TusCorsOptions> | false };
 
@@ -166,6 +184,7 @@ const DEFAULTS = {
   completionRetryDelay: 5000,
   download: true,
   downloadIncomplete: false,
+  shutdownTimeout: 10_000,
 };
 
 const CORS_DEFAULTS: Required<TusCorsOptions> = {
@@ -264,6 +283,9 @@ class OptionsSchema implements Omit<TusModuleOptions, 'cors'> {
   @IsOptional() @apply(IsNonNegativeInt()) progressInterval?: number;
   @IsOptional() @IsIn(['inline', 'background']) completion?: 'inline' | 'background';
   @IsOptional() @IsInt() @Min(1) completionRetryDelay?: number;
+  @IsOptional() @apply(IsNonNegativeInt()) shutdownTimeout?: number;
+  @IsOptional() @ValidateBy({ name: 'isMetrics', validator: { validate: (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null), defaultMessage: () => 'metrics must be true, false or { registry, prefix }' } })
+  metrics?: boolean | TusMetricsOptions;
 }
 
 /**

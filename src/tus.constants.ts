@@ -6,3 +6,5 @@ export const UPLOAD_COMPLETE_HANDLER = Symbol('nestjs-tus:UPLOAD_COMPLETE_HANDLE
 export const TUS_MODULE_OPTIONS = Symbol('nestjs-tus:MODULE_OPTIONS');
 /** Injection token of the user's PreTerminateHandler. */
 export const PRE_TERMINATE_HANDLER = Symbol('nestjs-tus:PRE_TERMINATE_HANDLER');
+/** @internal the registration's name for metrics and health (its `name`, else its `path`). */
+export const TUS_ENDPOINT = Symbol('nestjs-tus:ENDPOINT');

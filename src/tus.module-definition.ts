@@ -3,7 +3,7 @@ import { FastifyBodyRegistrar } from './http/fastify-body.registrar.js';
 import { createTusController } from './http/tus-controller.factory.js';
 import { TusExceptionFilter } from './http/tus-exception.filter.js';
 import { getTusServiceToken } from './decorators/inject-tus-service.decorator.js';
-import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
+import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_ENDPOINT, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
 import type { TusModuleExtras, TusModuleOptions } from './tus-options.js';
 import { TusService } from './tus.service.js';
 
@@ -37,12 +37,13 @@ export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new
     }
     // A named registration is injectable by its name too, so several endpoints can live side by side.
     const named: Provider[] = extras.name ? [{ provide: getTusServiceToken(extras.name), useExisting: TusService }] : [];
+    const endpoint: Provider = { provide: TUS_ENDPOINT, useValue: extras.name ?? extras.path ?? 'files' };
     return {
       ...definition,
       global: extras.isGlobal,
       imports: [...(definition.imports ?? []), ...(extras.imports ?? [])],
       controllers: [createTusController(extras.path ?? 'files', extras.guards ?? [])],
-      providers: [...(definition.providers ?? []), ...handlers, TusService, ...named, TusExceptionFilter, FastifyBodyRegistrar],
+      providers: [...(definition.providers ?? []), ...handlers, endpoint, TusService, ...named, TusExceptionFilter, FastifyBodyRegistrar],
       exports: [TusService, ...named.map((p) => (p as { provide: string }).provide)],
     };
   })

@@ -1,17 +1,19 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { TusService } from '../../src/index.js';
 
-/** Logs what happens to uploads, from `TusService.events$` (never slows an upload down). */
+/**
+ * Logs what happens to uploads, from `TusService.events$` (never slows an upload down). The stream
+ * completes by itself once the application has shut down, after its last event (the PATCHes a shutdown
+ * stopped included), so there is nothing to unsubscribe.
+ */
 @Injectable()
-export class ProgressLogger implements OnModuleInit, OnModuleDestroy {
+export class ProgressLogger implements OnModuleInit {
   private readonly logger = new Logger('Progress');
-  private subscription?: Subscription;
 
   constructor(private readonly tus: TusService) {}
 
   onModuleInit(): void {
-    this.subscription = this.tus.events$.subscribe((event) => {
+    this.tus.events$.subscribe((event) => {
       switch (event.type) {
         case 'progress': {
           const { id, offset, length } = event.upload;
@@ -25,9 +27,5 @@ export class ProgressLogger implements OnModuleInit, OnModuleDestroy {
           this.logger.log(`${'upload' in event ? event.upload.id : event.id}: ${event.type}`);
       }
     });
-  }
-
-  onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
   }
 }

@@ -13,6 +13,7 @@ export class TusExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
+    this.tus.http.observeError(http.getRequest(), http.getResponse());
     this.tus.http.responder.sendError(http.getRequest(), http.getResponse(), exception);
   }
 }

@@ -23,6 +23,8 @@ export interface Locker {
    * the lock nor interrupts the holder. A locker without it leaves buffering stores' HEADs stale.
    */
   flush?(id: string, timeoutMs: number): Promise<boolean>;
+  /** Health probe (`TusService.checkHealth()`): rejects when locks cannot be taken (e.g. Redis is away). */
+  checkHealth?(): Promise<void>;
 }
 
 export interface Lock {

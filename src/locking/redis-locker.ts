@@ -202,6 +202,11 @@ export class RedisLocker implements Locker {
     this.subscriber = undefined;
   }
 
+  /** Redis answers a PING (through `eval`, the command the locks use). */
+  async checkHealth(): Promise<void> {
+    await this.client.eval("return redis.call('PING')", 0);
+  }
+
   /** Nest calls this on shutdown when the locker is registered as a provider. */
   onModuleDestroy(): Promise<void> {
     return this.close();

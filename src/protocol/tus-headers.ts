@@ -85,6 +85,8 @@ export const CORS_EXPOSED_HEADERS = [
   'Repr-Digest',
   'Want-Content-Digest',
   'Want-Repr-Digest',
+  // 429 (a rate limit) and 503 (shutting down) say when to come back.
+  'Retry-After',
   // GET downloads (Content-Type, Content-Length and Last-Modified are readable without being listed).
   'Content-Disposition',
   'Content-Range',

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkedId, errno, overwriteInPlace, storageError, syncFile, unlinkQuietly, updatedAt, withoutDerived, writeAll } from './file-io.js';
+import { probeDirectory } from './directory-probe.js';
 import { metadataObject } from './metadata-object.js';
 import { UploadCache } from './upload-cache.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
@@ -16,6 +17,7 @@ import {
   type NewUpload,
   type PendingCompletion,
   type StoreEntry,
+  type StoreHealth,
   type StoredUpload,
   type UploadLookup,
   type UploadStore,
@@ -67,6 +69,11 @@ export class FileStore implements UploadStore {
   async init(): Promise<void> {
     await mkdir(this.directory, { recursive: true });
     await this.rollBackStagedWrites();
+  }
+
+  /** The directory takes a file, and how much room its file system has left. */
+  checkHealth(): Promise<StoreHealth> {
+    return probeDirectory(this.directory);
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   type NewUpload,
   type PendingCompletion,
   type StoreEntry,
+  type StoreHealth,
   type StoredUpload,
   type UploadLookup,
   type UploadStore,
@@ -92,6 +93,12 @@ export class S3Store implements UploadStore {
   async init(): Promise<void> {
     const api = await this.connection();
     await api.ensureBucket(this.options.createBucket ?? false);
+  }
+
+  /** The bucket answers (a HEAD of it), whatever `createBucket` says. */
+  async checkHealth(): Promise<StoreHealth> {
+    await (await this.connection()).ensureBucket(false);
+    return {};
   }
 
   /** Closes the client the store built (not one passed in). */

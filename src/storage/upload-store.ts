@@ -139,6 +139,8 @@ export interface UploadStore {
    * completion lock, since a listing may be stale by then; without this method it lists them all.
    */
   getPendingCompletion?(id: string): Promise<PendingCompletion | undefined>;
+  /** Health probe (`TusService.checkHealth()`): rejects when the store cannot serve; may report free space. */
+  checkHealth?(): Promise<StoreHealth>;
   /**
    * For a store whose appends hold received bytes in memory before they count (S3Store): makes what a
    * running append of `id` in this process holds count now, and resolves once it does (at once when
@@ -177,4 +179,10 @@ export class StorageFullError extends Error {
     super('the upload store is out of space', { cause });
     this.name = 'StorageFullError';
   }
+}
+
+/** What a store's health probe found out besides "it answers". */
+export interface StoreHealth {
+  /** Bytes the store still has room for, when it knows (a file system does, S3 does not). */
+  freeBytes?: number;
 }

@@ -92,7 +92,7 @@ describe.skipIf(!available)('sample app on S3 (Swift) and Redis, configured from
     } finally {
       client.destroy();
     }
-    const saved = JSON.parse((await request(url, { method: 'GET', path: '/uploads' })).body.toString());
+    const saved = JSON.parse((await request(url, { method: 'GET', path: '/uploads', headers: as('alice-secret') })).body.toString());
     expect(saved).toEqual([expect.objectContaining({ id, filename: 'big.bin', size: data.length, owner: 'alice', path: `users/alice/${id}` })]);
 
     // The locks were Redis's: every claim takes a ticket from its counter.

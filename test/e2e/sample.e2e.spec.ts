@@ -66,8 +66,25 @@ describe('sample app (express)', () => {
     expect(patched.status).toBe(204);
     expect((await readData(path.join(dir, 'users', 'alice'), id)).toString()).toBe('hello world');
 
-    const saved = JSON.parse((await request(url, { method: 'GET', path: '/uploads' })).body.toString());
+    const saved = JSON.parse((await request(url, { method: 'GET', path: '/uploads', headers: as('alice-secret') })).body.toString());
     expect(saved).toEqual([expect.objectContaining({ id, filename: 'hello.txt', filetype: 'text/plain', size: 11, owner: 'alice', path: `users/alice/${id}` })]);
+    // Only the caller's own uploads, and nobody's without a token.
+    expect(JSON.parse((await request(url, { method: 'GET', path: '/uploads', headers: as('bob-secret') })).body.toString())).toEqual([]);
+    const anonymous = await request(url, { method: 'GET', path: '/uploads' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.toString()).not.toContain('hello.txt');
+
+    // GET /metrics and GET /health, for Prometheus and a readiness probe.
+    const metrics = await request(url, { method: 'GET', path: '/metrics' });
+    expect(metrics.status).toBe(200);
+    expect(header(metrics, 'content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(metrics.body.toString()).toContain('tus_uploads_completed_total{endpoint="files"} 1');
+    expect(metrics.body.toString()).toContain('tus_bytes_received_total{endpoint="files"} 11');
+    const health = await request(url, { method: 'GET', path: '/health' });
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body.toString()).details.uploads).toEqual(
+      expect.objectContaining({ status: 'up', store: expect.objectContaining({ status: 'up' }), pendingCompletions: 0 }),
+    );
   });
 
   it.each([

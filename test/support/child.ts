@@ -22,7 +22,7 @@ export interface Child {
 export function startChild(uploadDir: string, env: Record<string, string> = {}): Promise<Child> {
   const proc = spawn(process.execPath, [CHILD], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, UPLOAD_DIR: uploadDir, PORT: '0' },
+    env: { ...process.env, PORT: '0', ...env, UPLOAD_DIR: uploadDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

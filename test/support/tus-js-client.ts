@@ -1,5 +1,6 @@
 // Running tus-js-client 4 (Node build) in tests: one upload to completion with every request it sends
 // recorded, and an in-memory URL storage for resuming.
+import { Readable } from 'node:stream';
 import * as tus from 'tus-js-client';
 import { expect } from 'vitest';
 
@@ -82,4 +83,34 @@ export class MemoryUrlStorage {
     this.entries.set(key, { fingerprint, upload });
     return key;
   }
+}
+
+/**
+ * tus-js-client's Node HTTP stack with PATCH bodies sent at about `bytesPerSecond` (a slow client on a
+ * real network), in 64 KiB pieces. Everything else is the default stack's.
+ */
+export function throttledHttpStack(bytesPerSecond: number): tus.HttpStack {
+  const inner = new tus.DefaultHttpStack({});
+  const piece = 64 * 1024;
+  return {
+    getName: () => 'ThrottledNodeHttpStack',
+    createRequest(method, url) {
+      const request = inner.createRequest(method, url);
+      const send = request.send.bind(request);
+      request.send = (body) => {
+        if (method !== 'PATCH' || !(body instanceof Uint8Array)) return send(body);
+        const bytes = body;
+        const source = Readable.from(
+          (async function* () {
+            for (let at = 0; at < bytes.length; at += piece) {
+              yield Buffer.from(bytes.subarray(at, at + piece));
+              await new Promise((resolve) => setTimeout(resolve, (piece / bytesPerSecond) * 1000));
+            }
+          })(),
+        );
+        return send(source);
+      };
+      return request;
+    },
+  };
 }
