@@ -21,6 +21,8 @@ export interface UploadOptions extends RequestOptions {
   urlStore?: string | FileUrlStore | false;
   /** Bytes sent so far, and the total (undefined while a stream's length is unknown). */
   onProgress?: (bytesSent: number, bytesTotal: number | undefined) => void;
+  /** The upload URL, once created or found again (a parallel upload has one only at its end). */
+  onUploadUrl?: (url: string) => void;
   /** An earlier upload of the same source is continued: its URL and the bytes the server already has. */
   onResume?: (url: string, offset: number) => void;
 }
@@ -91,6 +93,7 @@ export async function upload(endpoint: string, source: UploadSource, options: Up
         const expires = response.getHeader('Upload-Expires');
         if (store && expires && status < 300) await store.recordExpiry(request.getURL(), new Date(expires)).catch(() => undefined);
       },
+      onUploadUrlAvailable: options.onUploadUrl && (() => options.onUploadUrl!(tusUpload.url!)),
       onProgress: (sent, total) => options.onProgress?.(sent, total ?? undefined),
       onSuccess: () => {
         const url = tusUpload.url!;
