@@ -14,6 +14,7 @@ import { UploadEntity } from './uploads/upload.entity.js';
 import { UploadMetadataDto } from './uploads/upload-metadata.dto.js';
 import { UploadsController } from './uploads/uploads.controller.js';
 import { UploadsModule } from './uploads/uploads.module.js';
+import { PageController } from './page/page.controller.js';
 
 @Module({
   imports: [
@@ -50,7 +51,7 @@ import { UploadsModule } from './uploads/uploads.module.js';
       uploadCompleteHandler: RecordUploadHandler,
     }),
   ],
-  controllers: [UploadsController],
+  controllers: [UploadsController, PageController], // GET /uploads; GET / (the Uppy page)
   providers: [ProgressLogger],
 })
 export class AppModule {}
