@@ -68,6 +68,27 @@ async function openPage(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
+describe('sample page: what GET / serves', () => {
+  it('the page, with the token field switched by UPLOAD_TOKENS, and Uppy’s browser build from node_modules', async () => {
+    for (const [tokens, flag] of [['', 'false'], ['alice:alice-secret', 'true']] as const) {
+      const sample = await startSample({ UPLOAD_TOKENS: tokens });
+      try {
+        const page = await fetch(`${sample.url}/`);
+        expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(await page.text()).toContain(`<body data-tokens="${flag}">`);
+        for (const [asset, type] of [['/page.js', 'text/javascript'], ['/assets/uppy.min.mjs', 'text/javascript'], ['/assets/uppy.min.css', 'text/css']]) {
+          const response = await fetch(`${sample.url}${asset}`);
+          expect(response.status, asset).toBe(200);
+          expect(response.headers.get('content-type')).toBe(`${type}; charset=utf-8`);
+          expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+        }
+      } finally {
+        await sample.close();
+      }
+    }
+  });
+});
+
 describe.skipIf(!haveChromium)('sample page in Chromium', () => {
   let browser: Browser;
   let work: string;
