@@ -43,7 +43,7 @@ export async function upload(endpoint: string, source: UploadSource, options: Up
   if (options.chunkSize !== undefined && !(options.chunkSize > 0)) throw new TusClientError(`chunkSize must be positive (got ${options.chunkSize})`);
   const parallel = options.parallel ?? 1;
   const opened = await openSource(source, endpoint, options.size);
-  if (parallel > 1 && opened.size === undefined) throw new TusClientError('parallel uploads need a known length: pass size, or a file or a Buffer');
+  if (parallel > 1 && opened.streaming) throw new TusClientError('parallel uploads read parts at their own offsets: upload a file path or a Buffer');
   if (options.checksum || parallel > 1) {
     requireFeatures(endpoint, await serverCapabilities(endpoint, options), { checksum: options.checksum, parallel: parallel > 1 });
   }
@@ -106,6 +106,7 @@ export async function upload(endpoint: string, source: UploadSource, options: Up
       onError: (error) => finish(() => reject(fromTusJsError(error))),
     }));
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) return onAbort(); // aborted while the source was opened or OPTIONS asked
     const start = async () => {
       const previous = fingerprint ? await tusUpload.findPreviousUploads() : [];
       // The most recent entry: an older one may belong to an upload that was given up.
