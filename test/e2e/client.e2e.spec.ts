@@ -160,6 +160,17 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
     await expect(done).rejects.toThrow('stop here');
   });
 
+  it('an AbortSignal fired while the source is being opened stops the upload before it is created', async () => {
+    const { endpoint, urlStore } = await boot();
+    const file = path.join(path.dirname(urlStore), 'early.bin');
+    await writeFile(file, randomBytes(1000));
+    const controller = new AbortController();
+    const done = upload(endpoint, file, { urlStore: false, signal: controller.signal });
+    controller.abort(new Error('changed my mind')); // upload() is waiting for the file's stat here
+    await expect(done).rejects.toThrow('changed my mind');
+    expect(seen.filter((s) => s.method === 'POST')).toEqual([]);
+  });
+
   it('a client process SIGKILLed mid-upload: a second process resumes from the server offset and finishes it', async () => {
     const { dir, endpoint, urlStore } = await boot();
     const file = path.join(path.dirname(urlStore), 'big.bin');
