@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { FileUrlStore, TusClientError, TusHttpError, metadata, terminate, upload } from '../../src/client/index.js';
 import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
@@ -26,6 +26,8 @@ interface Seen {
   concat?: string;
 }
 const seen: Seen[] = [];
+/** How many PATCHes the guard still refuses with 503. */
+let failPatches = 0;
 
 @Injectable()
 class RecordingGuard implements CanActivate {
@@ -33,6 +35,10 @@ class RecordingGuard implements CanActivate {
     const { method, headers } = context.switchToHttp().getRequest<{ method: string; headers: Record<string, string | undefined> }>();
     seen.push({ method, checksum: headers['upload-checksum'], authorization: headers.authorization, concat: headers['upload-concat'] });
     if (headers.authorization === 'Bearer wrong') throw new UnauthorizedException('send Authorization: Bearer <token>');
+    if (method === 'PATCH' && failPatches > 0) {
+      failPatches--;
+      throw new ServiceUnavailableException('busy, try again');
+    }
     return true;
   }
 }
@@ -42,6 +48,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
 
   async function boot(options: Record<string, unknown> = {}) {
     seen.length = 0;
+    failPatches = 0;
     const dir = await h.tempDir();
     const app = await h.start(adapter, { options: { directory: dir, guards: [RecordingGuard], ...options } });
     const urlStore = path.join(await h.tempDir('nestjs-tus-client-'), 'uploads.json');
@@ -139,6 +146,21 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
     const missing = await metadata(`${endpoint}/nosuchupload`).catch((e: unknown) => e);
     expect(missing).toMatchObject({ name: 'TusHttpError', status: 404, method: 'HEAD' });
     expect(seen.filter((s) => s.method === 'POST')).toHaveLength(2);
+  });
+
+  it('retry: the predicate sees the typed error; with retry: false the first 503 is the answer', async () => {
+    const { dir, endpoint } = await boot();
+    const bytes = randomBytes(1000);
+    failPatches = 2;
+    const asked: Array<[number | undefined, number]> = [];
+    const url = await upload(endpoint, bytes, {
+      urlStore: false,
+      retry: { delays: [0, 10, 10], shouldRetry: (error, attempt) => (asked.push([(error as TusHttpError).status, attempt]), true) },
+    });
+    expect(asked).toEqual([[503, 0], [503, 1]]);
+    expect(sha256(await readData(dir, idOf(url)))).toBe(sha256(bytes));
+    failPatches = 1;
+    await expect(upload(endpoint, bytes, { urlStore: false, retry: false })).rejects.toMatchObject({ status: 503, reason: 'busy, try again', method: 'PATCH' });
   });
 
   it('terminate() deletes the upload; the server then answers 404 or 410', async () => {
