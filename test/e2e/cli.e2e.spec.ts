@@ -81,6 +81,18 @@ describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
     expect(info.lines()).toContain('metadata: filename=b.bin, filetype=application/octet-stream, project=x');
   });
 
+  it('--parallel 3 --checksum sha256 uploads byte-exact; an algorithm the server lacks is refused', async () => {
+    const { dir, work, endpoint, cache } = await boot();
+    const bytes = await file(work, 'parts.bin', 3 * MiB + 1);
+    const run = cli(['upload', 'parts.bin', '-e', endpoint, '--parallel', '3', '--checksum', 'sha256', '--chunk-size', '512KiB', '--json'], work, cache);
+    expect(await run.exited, run.stderr()).toBe(0);
+    const { url } = JSON.parse(run.lines().at(-1)!) as { url: string };
+    expect(sha256(await readData(dir, idOf(url)))).toBe(sha256(bytes));
+    const refused = cli(['upload', 'parts.bin', '-e', endpoint, '--checksum', 'crc32'], work, cache);
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toContain('cannot verify crc32 checksums (it offers md5, sha1, sha256, sha512)');
+  });
+
   it('Ctrl-C stops cleanly (exit 130); the same command then resumes from the server’s offset', async () => {
     const { dir, work, endpoint, cache } = await boot();
     const bytes = await file(work, 'big.bin', 24 * MiB);
