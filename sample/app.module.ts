@@ -18,6 +18,7 @@ import { UploadEntity } from './uploads/upload.entity.js';
 import { UploadMetadataDto } from './uploads/upload-metadata.dto.js';
 import { UploadsController } from './uploads/uploads.controller.js';
 import { UploadsModule } from './uploads/uploads.module.js';
+import { PageController } from './page/page.controller.js';
 
 @Module({
   imports: [
@@ -56,7 +57,8 @@ import { UploadsModule } from './uploads/uploads.module.js';
       uploadCompleteHandler: RecordUploadHandler,
     }),
   ],
-  controllers: [UploadsController, MetricsController, HealthController],
+  // GET /uploads, GET /metrics, GET /health, GET / (the Uppy page)
+  controllers: [UploadsController, MetricsController, HealthController, PageController],
   providers: [ProgressLogger, TusHealthIndicator],
 })
 export class AppModule {}
