@@ -18,18 +18,25 @@ export class DrainingLocker implements Locker {
   private waiters: Array<() => void> = [];
   private draining = false;
 
-  constructor(readonly inner: Locker) {}
+  /** Offset retrieval and the health probe pass through untouched (absent when the inner locker lacks them). */
+  readonly flush?: (id: string, timeoutMs: number) => Promise<boolean>;
+  readonly checkHealth?: () => Promise<void>;
+
+  constructor(readonly inner: Locker) {
+    if (inner.flush) this.flush = (id, timeoutMs) => inner.flush!(id, timeoutMs);
+    if (inner.checkHealth) this.checkHealth = () => inner.checkHealth!();
+  }
 
   /** Locks held or being waited for by this process. */
   get busy(): number {
     return this.holdings.size;
   }
 
-  async acquire(id: string, onReleaseRequested: () => void, timeoutMs: number): Promise<Lock> {
+  async acquire(id: string, onReleaseRequested: () => void, timeoutMs: number, onFlushRequested?: () => Promise<void>): Promise<Lock> {
     const holding: Holding = { onReleaseRequested, asked: false };
     this.holdings.add(holding);
     try {
-      holding.lock = await this.inner.acquire(id, () => this.ask(holding), timeoutMs);
+      holding.lock = await this.inner.acquire(id, () => this.ask(holding), timeoutMs, onFlushRequested);
     } catch (error) {
       this.forget(holding);
       throw error;

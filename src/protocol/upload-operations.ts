@@ -112,9 +112,11 @@ export class UploadOperations {
     const concat = spec.partial ? ({ kind: 'partial' } as const) : undefined;
     const { id, generatedId, owner, serverMetadata, folder } = await this.admission.admit(req, spec.metadata, length, concat);
     const fresh: NewUpload = { id, length, metadata: spec.metadata, rawMetadata: spec.rawMetadata, createdAt: Date.now(), owner, serverMetadata, folder, concat };
-    // Under the lock from the start: a zero-length upload is complete once created, so its completion is
-    // recorded before it exists, and the retry scan must not take that record for a stale one meanwhile.
-    return this.locked(id, async (signal) => {
+    // Under the lock from the start when anything follows the creation: a zero-length upload is complete
+    // once created, so its completion is recorded before it exists, and the retry scan must not take that
+    // record for a stale one meanwhile. A bare creation writes nothing more: it skips the lock's round trip.
+    const bare = !withBody && length !== 0 && !spec.completes;
+    const work = async (signal: AbortSignal): Promise<{ upload: StoredUpload; location: string }> => {
       const completeAtOnce = length === 0;
       if (completeAtOnce) await this.owe({ ...fresh, offset: 0, updatedAt: fresh.createdAt }, req);
       let upload = await createStored(this.config.store, fresh, { generatedId });
@@ -142,7 +144,8 @@ export class UploadOperations {
         }
       }
       return { upload, location };
-    });
+    };
+    return bare ? work(NEVER_ABORTED) : this.locked(id, work);
   }
 
   /**
@@ -400,6 +403,9 @@ export class UploadOperations {
     return withUploadLock(this.config.locker, id, this.config.lockTimeout, work, flush);
   }
 }
+
+/** The signal of work that no newer request can interrupt (it holds no lock). */
+const NEVER_ABORTED = new AbortController().signal;
 
 function checkedId(req: TusRequest): string {
   if (req.id === undefined || !isValidUploadId(req.id)) throw notFound();

@@ -13,7 +13,17 @@ export interface CountingProxy {
   stop(): Promise<void>;
 }
 
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+export interface CountingProxyOptions {
+  /**
+   * Bytes of connection `index` (in opening order) passed on to the server; the rest is counted and
+   * dropped, as a network that delivered only that much before the client went away. Unlimited when undefined.
+   */
+  forwardAtMost?: (index: number) => number | undefined;
+  /** Called once when connection `index` has sent all that {@link forwardAtMost} passes on. */
+  onForwardLimit?: (index: number) => void;
+}
+
+export async function startCountingProxy(target: string, options: CountingProxyOptions = {}): Promise<CountingProxy> {
   const { hostname, port } = new URL(target);
   let received = 0;
   const perConnection: number[] = [];
@@ -26,14 +36,25 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       socket.on('error', () => undefined);
     }
     const index = perConnection.push(0) - 1;
+    const limit = options.forwardAtMost?.(index) ?? Infinity;
+    let limitReached = false;
     client.on('data', (chunk: Buffer) => {
+      const forwardable = Math.max(0, Math.min(chunk.length, limit - perConnection[index]));
       received += chunk.length;
       perConnection[index] += chunk.length;
+      if (forwardable < chunk.length && !limitReached) {
+        limitReached = true;
+        options.onForwardLimit?.(index);
+      }
+      if (forwardable > 0 && !upstream.write(forwardable === chunk.length ? chunk : chunk.subarray(0, forwardable))) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
     });
+    client.once('end', () => upstream.end());
     // Either side going away ends the other at once (a client's abort must reach the server as one).
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
-    client.pipe(upstream);
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -54,9 +54,10 @@ async function storeWithUpload(withLookup: boolean): Promise<{ store: HookedStor
 
 function runnerOn(store: FileStore, handler: () => Promise<void> = async () => undefined) {
   const runs: Array<{ id: string; params: Record<string, string>; request: unknown }> = [];
+  const locker = new MemoryLocker();
   const runner = new CompletionRunner(
     store,
-    new MemoryLocker(),
+    locker,
     {
       uploadComplete: async (record, context) => {
         runs.push({ id: record.id, params: context.params, request: context.request });
@@ -69,7 +70,7 @@ function runnerOn(store: FileStore, handler: () => Promise<void> = async () => u
     },
     { background: false, retryDelay: 1000 },
   );
-  return { runner, runs };
+  return { runner, runs, locker };
 }
 
 const pendingOf = async (store: FileStore, id: string) => {
@@ -130,16 +131,21 @@ describe.each([
 describe('CompletionRunner.completed', () => {
   it('a sweep that lists the fresh record before the PATCH ran its handler leaves that run alone', async () => {
     const { store, upload } = await storeWithUpload(true);
-    const { runner, runs } = runnerOn(store);
+    const { runner, runs, locker } = runnerOn(store);
     let swept: number | undefined;
-    // The sweep runs right after the PATCH wrote the record (before the handler): it must find the lock held.
+    // The PATCH holds the upload's lock, owes the completion (record written), then runs the handler.
+    // A sweep right after the record was written must find that lock held and leave the record alone.
     store.afterSetPending = async () => {
       store.afterSetPending = async () => undefined;
       swept = await runner.resume();
     };
+    const writer = await locker.acquire('u1', () => undefined, 1000);
     const request = { from: 'the PATCH' };
-    await runner.completed(upload, request, { user: 'a' });
+    await runner.owe(upload, { user: 'a' });
     expect(swept).toBe(0);
+    expect(runs).toEqual([]);
+    await runner.completed(upload, request, { user: 'a' });
+    await writer.release();
     expect(runs).toEqual([{ id: 'u1', params: { user: 'a' }, request }]);
     expect(await pendingOf(store, 'u1')).toBeUndefined();
   });
