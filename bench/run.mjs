@@ -73,6 +73,9 @@ const SERVERS = [
   { id: 'nestjs-tus', name: 'nestjs-tus', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor' },
   { id: 'nestjs-tus-fsync', name: 'nestjs-tus fsync', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor', env: { FSYNC: '1' }, only: ['W1', 'W2'] },
   { id: 'nestjs-tus-fastify', name: 'nestjs-tus fastify', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor-fastify', env: { ADAPTER: 'fastify' } },
+  // Metrics on (opt in: `--servers nestjs-tus,nestjs-tus-metrics,...` compares them in one run).
+  { id: 'nestjs-tus-metrics', name: 'nestjs-tus metrics', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor', env: { METRICS: '1' }, optIn: true },
+  { id: 'nestjs-tus-fastify-metrics', name: 'nestjs-tus fastify metrics', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor-fastify', env: { ADAPTER: 'fastify', METRICS: '1' }, optIn: true },
 ];
 const byId = (id) => SERVERS.find((s) => s.id === id);
 

@@ -1,7 +1,7 @@
 // nestjs-tus inside a Nest 12 app (built library from dist/src), endpoint /files.
 // Env: UPLOAD_DIR (required), FSYNC=1 for the fsync option, ADAPTER=fastify for the Fastify adapter;
 // S3_* (see s3-env.mjs) for an S3Store instead of the file store, REDIS_URL for a RedisLocker,
-// TRUST_PROXY (e.g. loopback) behind nginx. Prints the port on stdout when ready.
+// TRUST_PROXY (e.g. loopback) behind nginx, METRICS=1 for Prometheus metrics (prom-client's default registry). Prints the port on stdout when ready.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -23,7 +23,7 @@ const trustProxy = process.env.TRUST_PROXY ? process.env.TRUST_PROXY.split(',') 
 class AppModule {}
 // Plain JS: apply the class decorator by hand (it returns undefined, so keep the class binding).
 Module({
-  imports: [TusModule.forRoot({ path: 'files', directory, fsync: process.env.FSYNC === '1', store, locker, trustProxy })],
+  imports: [TusModule.forRoot({ path: 'files', directory, fsync: process.env.FSYNC === '1', store, locker, trustProxy, metrics: process.env.METRICS === '1' })],
 })(AppModule);
 
 let app;
