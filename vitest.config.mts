@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  // Nest DI needs design:paramtypes: emit legacy decorators with metadata (nestjs-12.md §5).
+  // Nest DI needs design:paramtypes: legacy decorators with metadata (`legacy` alone leaves constructor deps undefined).
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     include: ['test/**/*.spec.ts'],

@@ -319,7 +319,7 @@ try {
     console.log(`repetition ${rep}/${opts.reps}`);
     for (const w of opts.workloads) {
       // Pilot: an uncounted floor run first. The first run of a workload block paid up to 2× the kernel
-      // time of the following ones (page-cache history, see README), and that was always the floor.
+      // time of the following ones (page-cache history, see bench/README.md), and that was always the floor.
       if (opts.settle > 0) {
         const p = await oneRun(servers[0], w, rep, SPECS[w]);
         console.log(`${line(p)}  (pilot, not counted)`);

@@ -1,6 +1,6 @@
 // S3 settings shared by the bench servers, from the environment the S3 bench (bench/s3.mjs) sets:
 // S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY, S3_SECRET_KEY, S3_PREFIX. Swift and RGW need the SDK's
-// checksums off unless required (README "S3-compatible storage").
+// checksums off unless required (docs/s3.md, "The checksum setting").
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** The S3 client settings and bucket, or undefined when S3_ENDPOINT is not set. */

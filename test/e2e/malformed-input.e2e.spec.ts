@@ -188,7 +188,7 @@ describe.each(ADAPTERS)('malformed input (%s)', (adapter: AdapterName) => {
     },
   );
 
-  // Ids are at most 100 characters (README; Fastify's maxParamLength). api.md still says 128.
+  // Ids are at most 100 characters (docs/storage.md; Fastify's maxParamLength).
   it('a well-formed but unknown id of 100 characters is 404', async () => {
     const res = await request(url, { method: 'HEAD', path: `/files/${'A'.repeat(100)}`, headers: TUS });
     expect(res.status).toBe(404);

@@ -46,7 +46,7 @@ describe('several instances behind nginx (Redis locks, S3Store on Swift)', () =>
           await startChild(dir, { ...shared, INSTANCE: name, S3_PART_SIZE: String(PART), LOCK_TTL: String(LOCK_TTL), TRUST_PROXY: 'loopback' }),
         );
       }
-      // Backends first, nginx after they listen (infra.md §3).
+      // Backends first, nginx after they listen: no request through nginx may meet a backend not listening yet.
       lb = await startLoadBalancer(children.map((c) => Number(new URL(c.url).port)));
     }, 120_000);
 

@@ -30,7 +30,7 @@ function asResponse(outcome: HttpResponse | Error): HttpResponse {
 
 const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
-/** What an application would write (README "Redis locker"), with the URL given instead of a ConfigService. */
+/** What an application would write (docs/several-instances.md, "Redis locker"), with the URL given instead of a ConfigService. */
 @Module({})
 class LockingModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}

@@ -1,5 +1,5 @@
 // nginx (Debian package "nginx") as a loopback round-robin load balancer over app instances, for the
-// multi-instance tests (infra.md §3): a temp dir, `nginx -p DIR -c lb.conf`, a free loopback port,
+// multi-instance tests: a temp dir, `nginx -p DIR -c lb.conf`, a free loopback port,
 // request bodies streamed to the backend (`proxy_request_buffering off`), never replayed on another
 // backend (`proxy_next_upstream off`), and `max_fails=0` so an early failure never takes a backend out of
 // rotation. Without the binary, a suite fails under CI=true and is skipped loudly elsewhere.

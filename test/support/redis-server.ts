@@ -1,5 +1,5 @@
 // Starts a real redis-server for the tests that need one: loopback, a free port, a temp dir, no
-// persistence (infra.md §1). Without the binary, a suite is skipped loudly on a developer machine and
+// persistence (no RDB, no AOF). Without the binary, a suite is skipped loudly on a developer machine and
 // fails under CI (where .ci/run installs the Debian package).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

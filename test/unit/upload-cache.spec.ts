@@ -74,7 +74,7 @@ describe('UploadCache', () => {
     const large = await largest();
     const typicalBytes = estimateLookupBytes(small[1]);
     const largestBytes = estimateLookupBytes(large[1]);
-    // The figures the README gives.
+    // The figures docs/storage.md gives.
     expect(typicalBytes).toBeGreaterThan(500);
     expect(typicalBytes).toBeLessThan(1024);
     expect(largestBytes).toBeGreaterThan(14 * 1024);
