@@ -5,6 +5,8 @@ import { TusExceptionFilter } from './http/tus-exception.filter.js';
 import { getTusServiceToken } from './decorators/inject-tus-service.decorator.js';
 import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_ENDPOINT, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
 import type { TusModuleExtras, TusModuleOptions } from './tus-options.js';
+import { TusLifecycle } from './tus.lifecycle.js';
+import { TUS_PROVIDERS } from './tus.providers.js';
 import { TusService } from './tus.service.js';
 
 const EXTRAS_DEFAULTS: TusModuleExtras = {
@@ -43,7 +45,7 @@ export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new
       global: extras.isGlobal,
       imports: [...(definition.imports ?? []), ...(extras.imports ?? [])],
       controllers: [createTusController(extras.path ?? 'files', extras.guards ?? [])],
-      providers: [...(definition.providers ?? []), ...handlers, endpoint, TusService, ...named, TusExceptionFilter, FastifyBodyRegistrar],
+      providers: [...(definition.providers ?? []), ...handlers, endpoint, ...TUS_PROVIDERS, TusService, TusLifecycle, ...named, TusExceptionFilter, FastifyBodyRegistrar],
       exports: [TusService, ...named.map((p) => (p as { provide: string }).provide)],
     };
   })

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { TusCorsOptions } from '../tus-options.js';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, ROUTED_METHODS } from '../protocol/tus-headers.js';
+import type { CorsSettings } from './tus-http-options.js';
 
 /**
  * CORS for the tus endpoint, answered by the module itself: browsers cannot read `Location` or
@@ -12,7 +12,7 @@ export class CorsPolicy {
   private readonly allowHeaders: string;
   private readonly allowMethods = ROUTED_METHODS.join(', ');
 
-  constructor(private readonly options: Required<TusCorsOptions> | false) {
+  constructor(private readonly options: CorsSettings | false) {
     this.expose = options ? unique([...CORS_EXPOSED_HEADERS, ...options.exposedHeaders]).join(', ') : '';
     this.allowHeaders = options ? unique([...CORS_ALLOWED_HEADERS, ...options.allowedHeaders]).join(', ') : '';
   }

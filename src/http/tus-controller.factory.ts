@@ -15,10 +15,10 @@ import {
   type CanActivate,
   type Type,
 } from '@nestjs/common';
-import { TusService } from '../tus.service.js';
 import type { FrameworkReply, FrameworkRequest } from './framework-request.js';
 import { TusRoute } from './fastify-body.registrar.js';
 import { TusExceptionFilter } from './tus-exception.filter.js';
+import { TusHttpHandler } from './tus-http-handler.js';
 
 type Guard = Type<CanActivate> | CanActivate;
 
@@ -28,7 +28,7 @@ type Guard = Type<CanActivate> | CanActivate;
  *
  * Guards go on every route but OPTIONS: browser preflights carry no credentials. `@Head` is declared
  * before `@Get` for the same path: Express would answer HEAD with the GET route, and Fastify refuses
- * a HEAD declared after its automatic one. Each handler only hands the request to the service.
+ * a HEAD declared after its automatic one. Each handler only hands the request to the registration's {@link TusHttpHandler}.
  */
 export function createTusController(path: string, guards: Guard[]): Type<unknown> {
   const Guarded = (): MethodDecorator => UseGuards(...guards);
@@ -36,25 +36,25 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
   @Controller(path)
   @UseFilters(TusExceptionFilter)
   class TusController {
-    constructor(readonly tus: TusService) {}
+    constructor(readonly http: TusHttpHandler) {}
 
     @Options()
     @TusRoute()
     optionsCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.tus.http.handle(req, res, undefined);
+      return this.http.handle(req, res, undefined);
     }
 
     @Options(':id')
     @TusRoute()
     optionsUpload(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.tus.http.handle(req, res, id);
+      return this.http.handle(req, res, id);
     }
 
     @Post()
     @TusRoute()
     @Guarded()
     create(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.tus.http.handle(req, res, undefined);
+      return this.http.handle(req, res, undefined);
     }
 
     /** POST + `X-HTTP-Method-Override` (tus-js-client's `overridePatchMethod`). */
@@ -62,49 +62,49 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
     @TusRoute()
     @Guarded()
     override(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.tus.http.handle(req, res, id);
+      return this.http.handle(req, res, id);
     }
 
     @Head()
     @TusRoute()
     @Guarded()
     headCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.tus.http.handle(req, res, undefined);
+      return this.http.handle(req, res, undefined);
     }
 
     @Head(':id')
     @TusRoute()
     @Guarded()
     head(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.tus.http.handle(req, res, id);
+      return this.http.handle(req, res, id);
     }
 
     @Get()
     @TusRoute()
     @Guarded()
     getCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.tus.http.handle(req, res, undefined);
+      return this.http.handle(req, res, undefined);
     }
 
     @Get(':id')
     @TusRoute()
     @Guarded()
     download(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.tus.http.handle(req, res, id);
+      return this.http.handle(req, res, id);
     }
 
     @Patch(':id')
     @TusRoute()
     @Guarded()
     patch(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.tus.http.handle(req, res, id);
+      return this.http.handle(req, res, id);
     }
 
     @Delete(':id')
     @TusRoute()
     @Guarded()
     terminate(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.tus.http.handle(req, res, id);
+      return this.http.handle(req, res, id);
     }
 
     // Methods tus does not use on a URL answer 405 with `Allow` rather than a bare 404.
@@ -112,28 +112,28 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
     @TusRoute()
     @Guarded()
     patchCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.tus.http.handle(req, res, undefined);
+      return this.http.handle(req, res, undefined);
     }
 
     @Delete()
     @TusRoute()
     @Guarded()
     deleteCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.tus.http.handle(req, res, undefined);
+      return this.http.handle(req, res, undefined);
     }
 
     @Put()
     @TusRoute()
     @Guarded()
     putCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.tus.http.handle(req, res, undefined);
+      return this.http.handle(req, res, undefined);
     }
 
     @Put(':id')
     @TusRoute()
     @Guarded()
     putUpload(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.tus.http.handle(req, res, id);
+      return this.http.handle(req, res, id);
     }
   }
   return TusController;

@@ -1,5 +1,5 @@
 import { Catch, Injectable, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { TusService } from '../tus.service.js';
+import { TusHttpHandler } from './tus-http-handler.js';
 
 /**
  * Controller-scoped: catches everything thrown on a tus route, guard rejections included, so every
@@ -9,11 +9,11 @@ import { TusService } from '../tus.service.js';
 @Catch()
 @Injectable()
 export class TusExceptionFilter implements ExceptionFilter {
-  constructor(private readonly tus: TusService) {}
+  constructor(private readonly http: TusHttpHandler) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    this.tus.http.observeError(http.getRequest(), http.getResponse());
-    this.tus.http.responder.sendError(http.getRequest(), http.getResponse(), exception);
+    const context = host.switchToHttp();
+    this.http.observeError(context.getRequest(), context.getResponse());
+    this.http.responder.sendError(context.getRequest(), context.getResponse(), exception);
   }
 }

@@ -1,6 +1,5 @@
 import type { TusEngine } from '../protocol/tus-engine.js';
 import { TusError } from '../protocol/tus-error.js';
-import type { ResolvedTusOptions } from '../tus-options.js';
 import { CorsPolicy } from './cors-policy.js';
 import { restoreContentType } from './fastify-body.registrar.js';
 import { collectionUrl, effectiveMethod, nodeRequest, nodeResponse, routeParams, type FrameworkReply, type FrameworkRequest } from './framework-request.js';
@@ -9,6 +8,7 @@ import { TrustedProxies } from './trusted-proxies.js';
 import { TusResponder } from './tus-responder.js';
 import type { ShutdownState } from './shutdown-state.js';
 import type { RequestObserver } from './request-observer.js';
+import type { TusHttpOptions } from './tus-http-options.js';
 
 /** Requests that change an upload: a shutdown waits for them, and refuses new creations and appends. */
 const WRITING = new Set(['POST', 'PATCH', 'DELETE']);
@@ -21,7 +21,7 @@ export class TusHttpHandler {
 
   constructor(
     private readonly engine: TusEngine,
-    private readonly options: ResolvedTusOptions,
+    private readonly options: TusHttpOptions,
     private readonly shutdown?: ShutdownState,
     private readonly observer?: RequestObserver,
   ) {

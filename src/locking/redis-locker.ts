@@ -1,26 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { LockTimeoutError, type Lock, type Locker } from './locker.js';
 import { ACQUIRE, EXISTS, FLUSH, RELEASE, RENEW } from './redis-lock-scripts.js';
+import type { RedisLockerClient, RedisLockerSubscriber } from './redis-locker-client.js';
 import { addTo, napper, removeFrom, type Waiter } from './waiters.js';
 
-/**
- * The few commands {@link RedisLocker} needs. An ioredis `Redis` instance (v5 or v6) fits as it is, so
- * nestjs-tus never imports ioredis: the application owns the client and its connection settings.
- */
-export interface RedisLockerClient {
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
-  publish(channel: string, message: string): Promise<unknown>;
-  /** A new connection with the same settings; the locker subscribes on it and closes it in `close()`. */
-  duplicate(): RedisLockerSubscriber;
-}
-
-/** The connection the locker subscribes on (made by `client.duplicate()`, owned by the locker). */
-export interface RedisLockerSubscriber {
-  psubscribe(...patterns: string[]): Promise<unknown>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  disconnect(): void;
-}
+export type { RedisLockerClient, RedisLockerSubscriber } from './redis-locker-client.js';
 
 export interface RedisLockerOptions {
   /** Your connection (e.g. `new Redis(url)` from ioredis). The locker never closes it. */
@@ -36,7 +20,10 @@ export interface RedisLockerOptions {
    * through pauses of up to ~3.3 s. At least 100.
    */
   ttl?: number;
-  /** Problems that do not fail a request (a lost lock, an unconfirmed release, a subscriber error). Default: a Nest `Logger` warning. */
+  /**
+   * Problems that do not fail a request (a lost lock, an unconfirmed release, a subscriber error).
+   * Default: the logger TusModule gives the locker ({@link RedisLocker.useLogger}), else `console.warn`.
+   */
   onError?: (error: Error) => void;
 }
 
@@ -90,7 +77,8 @@ export class RedisLocker implements Locker {
   private readonly client: RedisLockerClient;
   private readonly prefix: string;
   private readonly ttl: number;
-  private readonly report: (error: Error) => void;
+  private report: (error: Error) => void;
+  private readonly reportsToCaller: boolean;
   private readonly ticketKey: string;
   private readonly requestPattern: string;
   private readonly releasedPattern: string;
@@ -113,8 +101,8 @@ export class RedisLocker implements Locker {
     this.client = client;
     this.prefix = keyPrefix;
     this.ttl = ttl;
-    const logger = new Logger('RedisLocker');
-    this.report = onError ?? ((error) => logger.warn(error.message));
+    this.report = onError ?? ((error) => console.warn(error.message));
+    this.reportsToCaller = onError !== undefined;
     // `#` never occurs in an upload id, so the counter cannot be mistaken for a lock.
     this.ticketKey = `${keyPrefix}#ticket`;
     this.requestPattern = `${escapeGlob(keyPrefix)}release:*`;
@@ -200,6 +188,11 @@ export class RedisLocker implements Locker {
     // Not awaiting a subscription still in progress: disconnecting fails it, even while Redis is away.
     this.subscriber?.disconnect();
     this.subscriber = undefined;
+  }
+
+  /** Where problems go when no `onError` was given: TusModule passes its framework's logger here. */
+  useLogger(logger: { warn(message: string): void }): void {
+    if (!this.reportsToCaller) this.report = (error) => logger.warn(error.message);
   }
 
   /** Redis answers a PING (through `eval`, the command the locks use). */

@@ -1,7 +1,12 @@
-import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { DrainingLocker } from '../locking/draining-locker.js';
 import { Activity } from '../protocol/activity.js';
+
+/** Where the shutdown reports what it waited for and what it had to cut (TusModule: a Nest `Logger`). */
+export interface ShutdownLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
 
 /**
  * An endpoint's part in the application's shutdown (Nest closes the HTTP server only after the
@@ -14,7 +19,6 @@ import { Activity } from '../protocol/activity.js';
 export class GracefulShutdown {
   /** Writing requests, completion scans and cleanups of this endpoint. */
   readonly work = new Activity();
-  private readonly logger = new Logger('TusModule');
   private started: number | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private cut: Promise<void> | undefined;
@@ -23,6 +27,7 @@ export class GracefulShutdown {
     private readonly locker: DrainingLocker,
     private readonly timeout: number,
     private readonly server: () => Server | undefined,
+    private readonly logger: ShutdownLogger,
   ) {}
 
   /** True from the first shutdown hook on: new uploads and appends are refused. */

@@ -21,6 +21,13 @@ export interface TusHealthReport {
 
 const MiB = 1024 * 1024;
 
+/** Completed uploads whose handler is still owed (a failed run waiting for its retry, or one cut by a crash). */
+export async function countPendingCompletions(store: UploadStore): Promise<number> {
+  let count = 0;
+  for await (const _pending of store.listPendingCompletions()) count++;
+  return count;
+}
+
 /** Probes the store and the locker and counts owed completions, each within `timeout`. */
 export async function checkTusHealth(
   store: UploadStore,

@@ -10,6 +10,11 @@ export interface CompletionSettings {
   background: boolean;
   /** First retry delay in ms; doubles per failure, up to an hour. */
   retryDelay: number;
+  /**
+   * The status of a failure that is the handler's deliberate answer about the upload (the framework's
+   * HTTP exception), or undefined for a fault. An answer is not retried; without this every failure is.
+   */
+  answerStatus?(error: unknown): number | undefined;
 }
 
 const MAX_RETRY_DELAY = 60 * 60 * 1000;
@@ -19,8 +24,9 @@ const MAX_RETRY_DELAY = 60 * 60 * 1000;
  * written BEFORE the store change that completes the upload ({@link owe}: ahead of its last bytes, a
  * declared length, an assembly), so no observer (HEAD, a restart, another instance) can see the upload
  * complete while nothing records the handler still owed; it is cleared only after the handler
- * succeeded. A crash or a failure (other than a deliberate HttpException, which is an answer, not a
- * fault) leaves it behind: `resume()` runs it at start-up and on a schedule with exponential backoff.
+ * succeeded. A crash or a failure (other than a deliberate answer, see
+ * {@link CompletionSettings.answerStatus}: it is not a fault) leaves it behind: `resume()` runs it at
+ * start-up and on a schedule with exponential backoff.
  * The scan leaves a record alone while a request holds the upload's lock (it may be writing the last
  * bytes, or about to run the handler itself), and drops one whose change never completed the upload (it
  * fell short, failed, or died). A lock per upload keeps two runs (two requests, two instances, a retry and a
@@ -137,17 +143,17 @@ export class CompletionRunner {
       await this.store.clearPendingCompletion(upload.id);
       this.emit({ type: 'completed', upload: record });
     } catch (error) {
-      const deliberate = typeof (error as { getStatus?: unknown })?.getStatus === 'function';
+      const answer = this.settings.answerStatus?.(error);
       const reason = `UploadCompleteHandler: ${(error as Error)?.message ?? String(error)}`;
-      if (deliberate) {
-        // An HttpException is the handler's answer about this upload, not a fault to retry.
+      if (answer !== undefined) {
+        // The handler's answer about this upload, not a fault to retry.
         await this.store.clearPendingCompletion(upload.id);
       } else {
         const delay = Math.min(this.settings.retryDelay * 2 ** attempts, MAX_RETRY_DELAY);
         // Not rescheduled (a full disk): the record as it was stays pending, so the retry comes sooner.
         await this.store.setPendingCompletion(upload.id, { attempts: attempts + 1, notBefore: Date.now() + delay, params, lastError: reason }).catch(() => undefined);
       }
-      this.emit({ type: 'failed', id: upload.id, status: deliberate ? (error as { getStatus(): number }).getStatus() : 500, reason });
+      this.emit({ type: 'failed', id: upload.id, status: answer ?? 500, reason });
       throw error;
     }
   }

@@ -1,14 +1,14 @@
 import type { Readable } from 'node:stream';
 import { isValidUploadId } from '../storage/upload-id.js';
-import type { ByteSpan, NewUpload, StoredUpload } from '../storage/upload-store.js';
+import type { ByteSpan, NewUpload, StoreCapabilities, StoredUpload } from '../storage/upload-store.js';
 import { BodyWriter } from './body-writer.js';
-import type { ChecksumClaim } from './checksum.js';
 import { CompletionRunner } from './completion-runner.js';
 import { FinalAssembler, finalNotWritable, leastLength, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
 import { serveDownload } from './download.js';
 import type { TusEngineConfig } from './engine-config.js';
 import { removeExpired } from './expiry-cleanup.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
+import type { AppendSpec, CreationSpec, UploadState } from './operation-specs.js';
 import { contentLength, hasBody } from './request-body.js';
 import { createStored, withUploadLock } from './store-calls.js';
 import { TusError, badRequest, gone, notFound, withHeaders } from './tus-error.js';
@@ -16,40 +16,6 @@ import type { TusRequest, TusResponse } from './tus-request.js';
 import { UploadAdmission } from './upload-admission.js';
 import type { UploadMetadata } from './upload-metadata.js';
 import { toUploadRecord, type UploadRecord } from './upload-record.js';
-
-/** A new upload, as a protocol front end (tus v1 or the IETF draft) read it from its request. */
-export interface CreationSpec {
-  length?: number;
-  metadata: UploadMetadata;
-  rawMetadata?: string;
-  /** tus concatenation: the upload is a part of a later final upload. */
-  partial?: boolean;
-  /** Whether the request body holds the upload's first bytes (creation-with-upload). */
-  withBody: boolean;
-  checksum?: ChecksumClaim;
-  /** The client says this request ends the upload: a body read to its end fixes a deferred length. */
-  completes?: boolean;
-  /** Runs once the upload exists, before its body is read (the draft announces it with a 104 here). */
-  onCreated?(location: string, upload: StoredUpload): Promise<void> | void;
-}
-
-/** Bytes for an existing upload. */
-export interface AppendSpec {
-  /** Where the client believes the upload stands. */
-  offset: number;
-  /** A total length this request declares (a deferred length becomes known, or a known one is repeated). */
-  length?: number;
-  checksum?: ChecksumClaim;
-  /** The client says this request ends the upload (the draft's `Upload-Complete: ?1`). */
-  completes?: boolean;
-}
-
-/** What offset retrieval may tell: a final still waiting for its parts has no offset yet. */
-export interface UploadState {
-  upload: StoredUpload;
-  offset?: number;
-  length?: number;
-}
 
 /**
  * The upload operations both protocols share: creation, offset retrieval, append, termination and
@@ -88,6 +54,11 @@ export class UploadOperations {
       config.progressInterval,
       config.minDataRate,
     );
+  }
+
+  /** What the store can do; a front end refuses (400) a request needing more, and advertises no more. */
+  get capabilities(): StoreCapabilities {
+    return this.config.store.capabilities ?? ALL_CAPABILITIES;
   }
 
   /** The largest upload this request may create or grow to, or undefined for no limit. */
@@ -403,6 +374,9 @@ export class UploadOperations {
     return withUploadLock(this.config.locker, id, this.config.lockTimeout, work, flush);
   }
 }
+
+/** A store that declares no capabilities can do everything. */
+const ALL_CAPABILITIES: StoreCapabilities = { staging: true, concatenation: true, deferredLength: true, read: true };
 
 /** The signal of work that no newer request can interrupt (it holds no lock). */
 const NEVER_ABORTED = new AbortController().signal;

@@ -1,22 +1,21 @@
 import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type * as PromClient from 'prom-client';
-import type { RequestObserver } from '../../http/request-observer.js';
 import type { Locker } from '../../locking/locker.js';
 import type { TusEvent } from '../../protocol/tus-events.js';
 import type { EngineHooks } from '../../protocol/upload-record.js';
 import type { UploadStore } from '../../storage/upload-store.js';
-import type { TusMetricsOptions } from '../../tus-options.js';
 import { observedLocker } from './observed-locker.js';
 import { observedStore } from './observed-store.js';
 
 type Prom = typeof PromClient;
 
-/** What the engine is built from that metrics look into. */
-export interface InstrumentedParts {
-  store: UploadStore;
-  locker: Locker;
-  uploadComplete?: EngineHooks['uploadComplete'];
+/** Where the metrics go (the `metrics` option's object form). */
+export interface MetricsDestination {
+  /** A prom-client `Registry`; default its global `register`. */
+  registry?: unknown;
+  /** Prefix of every metric name. Default `tus_`. */
+  prefix?: string;
 }
 
 /** Request durations run from a HEAD (milliseconds) to a whole-file PATCH (minutes). */
@@ -27,8 +26,9 @@ const LOCK_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10];
  * This endpoint's Prometheus metrics (label `endpoint`), on prom-client: loaded only when `metrics` is
  * on. The metric objects are shared by every registration on one registry (they differ by the label);
  * each registration binds its label children once, so counting costs a few additions per request.
+ * `started` makes it the HTTP handler's request observer.
  */
-export class TusMetrics implements RequestObserver {
+export class TusMetrics {
   private readonly prom: Prom;
   private readonly seen = new WeakSet<IncomingMessage>();
   private readonly requestChildren = new Map<string, PromClient.Counter.Internal>();
@@ -49,7 +49,7 @@ export class TusMetrics implements RequestObserver {
   readonly storeErrors: { inc(): void };
 
   constructor(
-    options: true | TusMetricsOptions,
+    options: true | MetricsDestination,
     private readonly endpoint: string,
     pendingCompletions: () => Promise<number>,
   ) {
@@ -114,24 +114,30 @@ export class TusMetrics implements RequestObserver {
     });
   }
 
-  /** The store (errors, bytes), the locker (waits, 423s) and the completion handler (runs, failures), observed. */
-  instrument(parts: InstrumentedParts): InstrumentedParts {
-    const handler = parts.uploadComplete;
-    return {
-      store: observedStore(parts.store, this),
-      locker: observedLocker(parts.locker, this),
-      uploadComplete:
-        handler &&
-        (async (upload, context) => {
-          try {
-            await handler(upload, context);
-            this.completionRan(false);
-          } catch (error) {
-            this.completionRan(true);
-            throw error;
-          }
-        }),
-    };
+  /** The store, observed: its errors and the bytes it stored. */
+  observeStore(store: UploadStore): UploadStore {
+    return observedStore(store, this);
+  }
+
+  /** The locker, observed: lock waits and 423s. */
+  observeLocker(locker: Locker): Locker {
+    return observedLocker(locker, this);
+  }
+
+  /** The completion handler, observed: its runs and failures. */
+  observeCompletion(handler: EngineHooks['uploadComplete']): EngineHooks['uploadComplete'] {
+    return (
+      handler &&
+      (async (upload, context) => {
+        try {
+          await handler(upload, context);
+          this.completionRan(false);
+        } catch (error) {
+          this.completionRan(true);
+          throw error;
+        }
+      })
+    );
   }
 
   /** Counts what `events$` tells: creations, completions, terminations, expirations. */
