@@ -25,6 +25,7 @@ import { TusMetrics, type InstrumentedParts } from './operations/metrics/tus-met
 import { TusEngine } from './protocol/tus-engine.js';
 import type { UploadRecord } from './protocol/upload-record.js';
 import { FileStore } from './storage/file-store.js';
+import { capabilitiesOf } from './storage/store-capabilities.js';
 import type { ByteSpan, UploadStore } from './storage/upload-store.js';
 import { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_ENDPOINT, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
 import { resolveTusOptions, type ResolvedTusOptions, type TusModuleOptions } from './tus-options.js';
@@ -100,7 +101,7 @@ export class TusService implements OnModuleInit, OnApplicationBootstrap, OnModul
       idleTimeout: o.idleTimeout,
       minDataRate: o.minDataRate || undefined,
       lockTimeout: o.lockTimeout,
-      download: { enabled: o.download && (this.store.capabilities?.read ?? true), incomplete: o.downloadIncomplete },
+      download: { enabled: o.download && capabilitiesOf(this.store).read, incomplete: o.downloadIncomplete },
       emit: (event) => setImmediate(() => this.events.next(event)),
       progressInterval: o.progressInterval,
       completion: { background: o.completion === 'background', retryDelay: o.completionRetryDelay },

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { capabilitiesOf } from '../storage/store-capabilities.js';
 import { StorageFullError, type ByteSpan, type StoreCapabilities, type StoredUpload } from '../storage/upload-store.js';
 import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
 import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
@@ -17,8 +18,6 @@ import { UploadOperations } from './upload-operations.js';
 import type { UploadRecord } from './upload-record.js';
 
 export type { TusEngineConfig } from './engine-config.js';
-
-const ALL_CAPABILITIES: StoreCapabilities = { staging: true, concatenation: true, deferredLength: true, read: true };
 
 /**
  * The protocol engine, framework-free: it takes a {@link TusRequest} and returns a {@link TusResponse}
@@ -53,7 +52,7 @@ export class TusEngine {
   }
 
   private get capabilities(): StoreCapabilities {
-    return this.config.store.capabilities ?? ALL_CAPABILITIES;
+    return capabilitiesOf(this.config.store);
   }
 
   /** A client using an extension this store cannot serve gets a clear 400, never a silent downgrade. */

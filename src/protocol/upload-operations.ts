@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isValidUploadId } from '../storage/upload-id.js';
 import type { ByteSpan, NewUpload, StoredUpload } from '../storage/upload-store.js';
+import { withCapability } from '../storage/store-capabilities.js';
 import { BodyWriter } from './body-writer.js';
 import type { ChecksumClaim } from './checksum.js';
 import { CompletionRunner } from './completion-runner.js';
@@ -186,7 +187,7 @@ export class UploadOperations {
     this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     // Link before checking again: a part completing in between then finds this final waiting.
     for (const part of parts) {
-      if (!isComplete(part)) await this.config.store.linkFinal(part.id, id);
+      if (!isComplete(part)) await withCapability(this.config.store, 'concatenation').linkFinal(part.id, id);
     }
     const assembled = await this.finals.tryAssemble(id, req.context);
     return { upload: assembled ?? upload, location: `${req.collectionUrl}/${id}` };
@@ -315,7 +316,7 @@ export class UploadOperations {
     if (upload.length === undefined) {
       const complete = { ...upload, length: upload.offset };
       await this.owe(complete, req);
-      await this.config.store.declareLength(upload.id, upload.offset);
+      await withCapability(this.config.store, 'deferredLength').declareLength(upload.id, upload.offset);
       await this.completed(complete, req.context, req.params);
       return complete;
     }
@@ -341,7 +342,7 @@ export class UploadOperations {
     const declared = { ...upload, length };
     // Every byte is already here: declaring the length completes the upload, so its completion is owed first.
     if (isComplete(declared)) await this.owe(declared, req);
-    await this.config.store.declareLength(upload.id, length);
+    await withCapability(this.config.store, 'deferredLength').declareLength(upload.id, length);
     return declared;
   }
 
@@ -370,7 +371,7 @@ export class UploadOperations {
     if (range && (range.start < 0 || range.end < range.start || range.end >= upload.offset)) {
       throw new RangeError(`range ${range.start}-${range.end} is outside the ${upload.offset} stored bytes of upload ${upload.id}`);
     }
-    return this.config.store.read(upload.id, range ?? (upload.offset > 0 ? { start: 0, end: upload.offset - 1 } : undefined));
+    return withCapability(this.config.store, 'read').read(upload.id, range ?? (upload.offset > 0 ? { start: 0, end: upload.offset - 1 } : undefined));
   }
 
   /** The upload with this id for user code (no ownership: that is the application's own access). */
