@@ -25,6 +25,11 @@ export {
   type NewUpload,
   type PendingCompletion,
   type StoreCapabilities,
+  type ConcatenatingStore,
+  type CoreUploadStore,
+  type DeferredLengthStore,
+  type FullUploadStore,
+  type ReadableStore,
   type ByteSpan,
   type StoreEntry,
   type StoreHealth,
@@ -32,6 +37,7 @@ export {
   type UploadLookup,
   type UploadStore,
 } from './storage/upload-store.js';
+export { capabilitiesOf } from './storage/store-capabilities.js';
 export { MemoryLocker } from './locking/memory-locker.js';
 export { LockTimeoutError, type Lock, type Locker } from './locking/locker.js';
 export {

@@ -21,6 +21,7 @@ import type { MetadataLimits } from './protocol/upload-metadata.js';
 import { UploadOperations } from './protocol/upload-operations.js';
 import type { EngineHooks } from './protocol/upload-record.js';
 import { FileStore } from './storage/file-store.js';
+import { capabilitiesOf } from './storage/store-capabilities.js';
 import type { UploadStore } from './storage/upload-store.js';
 import {
   PRE_CREATE_HANDLER,
@@ -161,5 +162,5 @@ function metadataLimits(o: ResolvedTusOptions): MetadataLimits {
 
 /** GET serves uploads when the option says so and the store can read them back. */
 function downloadPolicy(o: ResolvedTusOptions, store: UploadStore): DownloadPolicy {
-  return { enabled: o.download && (store.capabilities?.read ?? true), incomplete: o.downloadIncomplete };
+  return { enabled: o.download && capabilitiesOf(store).read, incomplete: o.downloadIncomplete };
 }

@@ -27,6 +27,9 @@ export interface Locker {
   checkHealth?(): Promise<void>;
 }
 
+/** The methods every locker must have, for the start-up check of a locker passed in the options. */
+export const LOCKER_METHODS = ['acquire', 'tryAcquire'] as const;
+
 export interface Lock {
   release(): Promise<void>;
 }

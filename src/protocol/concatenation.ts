@@ -1,6 +1,7 @@
 import type { Locker } from '../locking/locker.js';
 import { isValidUploadId } from '../storage/upload-id.js';
 import type { StoredUpload, UploadStore } from '../storage/upload-store.js';
+import { withCapability } from '../storage/store-capabilities.js';
 import { TusError, badRequest } from './tus-error.js';
 
 /** A parsed `Upload-Concat` request header. */
@@ -118,9 +119,9 @@ export class FinalAssembler {
       if (!parts.every((p) => p !== undefined && p.length !== undefined && p.offset === p.length)) return undefined;
       const whole = parts as StoredUpload[];
       const length = found.upload.length ?? sumOfLengths(whole)!;
-      if (found.upload.length === undefined) await this.store.declareLength(finalId, length);
+      if (found.upload.length === undefined) await withCapability(this.store, 'concatenation').declareLength(finalId, length);
       await this.hooks.beforeAssembly({ ...found.upload, length });
-      assembled = await this.store.concatenate(finalId, whole);
+      assembled = await withCapability(this.store, 'concatenation').concatenate(finalId, whole);
     } finally {
       await lock.release();
     }

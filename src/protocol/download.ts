@@ -1,4 +1,5 @@
 import type { StoredUpload, UploadStore } from '../storage/upload-store.js';
+import { withCapability } from '../storage/store-capabilities.js';
 import { parseRange } from './byte-range.js';
 import { contentDisposition } from './content-disposition.js';
 import { isComplete } from './expiry-policy.js';
@@ -100,14 +101,14 @@ export async function serveDownload(req: TusRequest, policy: DownloadPolicy, sou
           'Content-Range': `bytes ${range.start}-${range.end}/${total}`,
           'Content-Length': String(range.end - range.start + 1),
         },
-        body: await source.store.read(upload.id, { start: range.start, end: range.end }),
+        body: await withCapability(source.store, 'read').read(upload.id, { start: range.start, end: range.end }),
       };
     case 'whole':
       return {
         status: 200,
         headers: { ...headers, 'Content-Length': String(total) },
         // Always bounded by the offset looked up: a running PATCH may be appending past it.
-        body: total === 0 ? '' : await source.store.read(upload.id, { start: 0, end: total - 1 }),
+        body: total === 0 ? '' : await withCapability(source.store, 'read').read(upload.id, { start: 0, end: total - 1 }),
       };
   }
 }

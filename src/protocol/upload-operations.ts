@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isValidUploadId } from '../storage/upload-id.js';
 import type { ByteSpan, NewUpload, StoreCapabilities, StoredUpload } from '../storage/upload-store.js';
+import { capabilitiesOf, withCapability } from '../storage/store-capabilities.js';
 import { BodyWriter } from './body-writer.js';
 import { CompletionRunner } from './completion-runner.js';
 import { FinalAssembler, finalNotWritable, leastLength, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
@@ -58,8 +59,10 @@ export class UploadOperations {
 
   /** What the store can do; a front end refuses (400) a request needing more, and advertises no more. */
   get capabilities(): StoreCapabilities {
-    return this.config.store.capabilities ?? ALL_CAPABILITIES;
+    // Derived from the store's methods, which do not change: once, not per request.
+    return (this.storeCapabilities ??= capabilitiesOf(this.config.store));
   }
+  private storeCapabilities?: StoreCapabilities;
 
   /** The largest upload this request may create or grow to, or undefined for no limit. */
   maxSize(context: unknown): Promise<number | undefined> {
@@ -157,7 +160,7 @@ export class UploadOperations {
     this.config.emit({ type: 'created', upload: toUploadRecord(upload) });
     // Link before checking again: a part completing in between then finds this final waiting.
     for (const part of parts) {
-      if (!isComplete(part)) await this.config.store.linkFinal(part.id, id);
+      if (!isComplete(part)) await withCapability(this.config.store, 'concatenation').linkFinal(part.id, id);
     }
     const assembled = await this.finals.tryAssemble(id, req.context);
     return { upload: assembled ?? upload, location: `${req.collectionUrl}/${id}` };
@@ -286,7 +289,7 @@ export class UploadOperations {
     if (upload.length === undefined) {
       const complete = { ...upload, length: upload.offset };
       await this.owe(complete, req);
-      await this.config.store.declareLength(upload.id, upload.offset);
+      await withCapability(this.config.store, 'deferredLength').declareLength(upload.id, upload.offset);
       await this.completed(complete, req.context, req.params);
       return complete;
     }
@@ -312,7 +315,7 @@ export class UploadOperations {
     const declared = { ...upload, length };
     // Every byte is already here: declaring the length completes the upload, so its completion is owed first.
     if (isComplete(declared)) await this.owe(declared, req);
-    await this.config.store.declareLength(upload.id, length);
+    await withCapability(this.config.store, 'deferredLength').declareLength(upload.id, length);
     return declared;
   }
 
@@ -341,7 +344,7 @@ export class UploadOperations {
     if (range && (range.start < 0 || range.end < range.start || range.end >= upload.offset)) {
       throw new RangeError(`range ${range.start}-${range.end} is outside the ${upload.offset} stored bytes of upload ${upload.id}`);
     }
-    return this.config.store.read(upload.id, range ?? (upload.offset > 0 ? { start: 0, end: upload.offset - 1 } : undefined));
+    return withCapability(this.config.store, 'read').read(upload.id, range ?? (upload.offset > 0 ? { start: 0, end: upload.offset - 1 } : undefined));
   }
 
   /** The upload with this id for user code (no ownership: that is the application's own access). */
@@ -374,9 +377,6 @@ export class UploadOperations {
     return withUploadLock(this.config.locker, id, this.config.lockTimeout, work, flush);
   }
 }
-
-/** A store that declares no capabilities can do everything. */
-const ALL_CAPABILITIES: StoreCapabilities = { staging: true, concatenation: true, deferredLength: true, read: true };
 
 /** The signal of work that no newer request can interrupt (it holds no lock). */
 const NEVER_ABORTED = new AbortController().signal;

@@ -7,7 +7,6 @@ import type {
   GoneReason,
   NewUpload,
   PendingCompletion,
-  StoreCapabilities,
   StoreEntry,
   StoredUpload,
   UploadLookup,
@@ -70,10 +69,13 @@ export interface TusDataStoreAdapterOptions {
 /**
  * Lets a `@tus/utils` DataStore serve as the store of this module, so `@tus/gcs-store` and
  * `@tus/azure-store` plug in. Such stores cannot stage or concatenate, so the checksum and
- * concatenation extensions are not advertised with them; downloads need the store's `read()`.
+ * concatenation extensions are not advertised with them; downloads need the store's `read()`, a
+ * deferred length its `creation-defer-length`: the adapter has those methods only when it does.
  */
 export class TusDataStoreAdapter implements UploadStore {
-  readonly capabilities: StoreCapabilities;
+  readonly staging = false;
+  readonly declareLength?: (id: string, length: number) => Promise<void>;
+  readonly read?: (id: string, range?: ByteSpan) => Promise<Readable>;
   private readonly side: KvStoreLike<SideRecord>;
   private uploadClass?: new (upload: TusUploadLike) => TusUploadLike;
 
@@ -83,12 +85,16 @@ export class TusDataStoreAdapter implements UploadStore {
   ) {
     this.side = options.side ?? new MapKvStore();
     this.uploadClass = options.uploadClass;
-    this.capabilities = {
-      staging: false,
-      concatenation: false,
-      deferredLength: dataStore.extensions.includes('creation-defer-length'),
-      read: typeof dataStore.read === 'function',
-    };
+    if (dataStore.extensions.includes('creation-defer-length')) {
+      this.declareLength = (id, length) => dataStore.declareUploadLength(id, length);
+    }
+    const read = dataStore.read?.bind(dataStore);
+    if (read) {
+      this.read = async (id, range) => {
+        const whole = await read(id);
+        return range ? whole.pipe(slice(range)) : whole;
+      };
+    }
   }
 
   async init(): Promise<void> {
@@ -154,18 +160,6 @@ export class TusDataStoreAdapter implements UploadStore {
     }
   }
 
-  declareLength(id: string, length: number): Promise<void> {
-    return this.dataStore.declareUploadLength(id, length);
-  }
-
-  concatenate(): Promise<StoredUpload> {
-    return Promise.reject(new Error('this store cannot concatenate uploads'));
-  }
-
-  linkFinal(): Promise<void> {
-    return Promise.reject(new Error('this store cannot concatenate uploads'));
-  }
-
   async remove(id: string, reason: GoneReason): Promise<void> {
     const side = (await this.side.get(id)) ?? { createdAt: Date.now() };
     const tombstone = { createdAt: side.createdAt, owner: side.owner, gone: { reason, at: Date.now() } };
@@ -203,12 +197,6 @@ export class TusDataStoreAdapter implements UploadStore {
       const found = await this.lookup(id);
       if (found.state === 'active') yield found;
     }
-  }
-
-  async read(id: string, range?: ByteSpan): Promise<Readable> {
-    if (!this.dataStore.read) throw new Error('this store cannot read uploads back');
-    const whole = await this.dataStore.read(id);
-    return range ? whole.pipe(slice(range)) : whole;
   }
 
   async setPendingCompletion(id: string, pending: PendingCompletion): Promise<void> {

@@ -81,22 +81,15 @@ export interface CreateOptions {
 }
 
 /**
- * What a store can do beyond the core. The engine advertises (and accepts) only the tus extensions the
- * store supports; a store without this field can do everything.
+ * What every store must do. The tus extensions beyond the core come from optional members: a store
+ * advertises (and accepts) only those whose methods it has, see {@link capabilitiesOf}.
  */
-export interface StoreCapabilities {
-  /** Staged appends (`append` with `verify`): the checksum extensions. */
-  staging: boolean;
-  /** `concatenate` / `linkFinal`: the concatenation extensions. */
-  concatenation: boolean;
-  /** `declareLength`: creation-defer-length. */
-  deferredLength: boolean;
-  /** `read`: GET downloads and `TusService.read()`. */
-  read: boolean;
-}
-
-export interface UploadStore {
-  readonly capabilities?: StoreCapabilities;
+export interface CoreUploadStore {
+  /**
+   * Whether `append` honours `verify` (staged appends, the checksum extensions). A mode of `append`
+   * rather than a method of its own, so it is a flag: absent means it does; `false` opts out.
+   */
+  readonly staging?: boolean;
   /** Prepares the store (creates directories, checks permissions). Called once at start-up. */
   init(): Promise<void>;
   /** Creates an empty upload. Rejects with {@link UploadExistsError} when the id is taken. */
@@ -108,19 +101,9 @@ export interface UploadStore {
    *
    * With `verify`, the bytes are staged: no offset counts them (not even after a crash) until
    * `verify` has answered true once the body ended; on false they are discarded and the offset is
-   * unchanged. The checksum extension uses this.
+   * unchanged. The checksum extension uses this; a store that cannot stage says `staging: false`.
    */
   append(id: string, offset: number, body: AsyncIterable<Buffer[]>, options?: AppendOptions): Promise<number>;
-  /** Records a deferred length once it is known. */
-  declareLength(id: string, length: number): Promise<void>;
-  /**
-   * Puts the bytes of `parts` (complete uploads, in order) in place as the data of the final upload
-   * `id`, all at once: a reader sees the final either unassembled or whole. Stores that can copy
-   * without reading through the process should (a file system's copy, S3's UploadPartCopy).
-   */
-  concatenate(id: string, parts: StoredUpload[]): Promise<StoredUpload>;
-  /** Notes on a partial that the final `finalId` waits for it (concatenation-unfinished). */
-  linkFinal(partialId: string, finalId: string): Promise<void>;
   /** Deletes the upload's data and leaves a tombstone saying why (and whose it was). */
   remove(id: string, reason: GoneReason): Promise<void>;
   /** Every upload and tombstone, for cleanup jobs. Order is unspecified. */
@@ -148,7 +131,48 @@ export interface UploadStore {
    * the offset it reports is one the next append is accepted at. Stores that write through omit it.
    */
   checkpoint?(id: string): Promise<void>;
+}
 
+/**
+ * The methods every store must have, for the start-up check of a store passed in the options. A
+ * type-level test holds it equal to the required members of {@link UploadStore}.
+ */
+export const UPLOAD_STORE_METHODS = [
+  'init',
+  'create',
+  'lookup',
+  'append',
+  'remove',
+  'list',
+  'forget',
+  'setPendingCompletion',
+  'clearPendingCompletion',
+  'listPendingCompletions',
+] as const;
+
+/** creation-defer-length: an upload created without a length gets one later. */
+export interface DeferredLengthStore {
+  /** Records a deferred length once it is known. */
+  declareLength(id: string, length: number): Promise<void>;
+}
+
+/**
+ * The concatenation extensions. A final's length may be known only once its parts are, so a store
+ * that concatenates also declares lengths.
+ */
+export interface ConcatenatingStore extends DeferredLengthStore {
+  /**
+   * Puts the bytes of `parts` (complete uploads, in order) in place as the data of the final upload
+   * `id`, all at once: a reader sees the final either unassembled or whole. Stores that can copy
+   * without reading through the process should (a file system's copy, S3's UploadPartCopy).
+   */
+  concatenate(id: string, parts: StoredUpload[]): Promise<StoredUpload>;
+  /** Notes on a partial that the final `finalId` waits for it (concatenation-unfinished). */
+  linkFinal(partialId: string, finalId: string): Promise<void>;
+}
+
+/** GET downloads, `TusService.read()` and the completion handler's `read()`. */
+export interface ReadableStore {
   /**
    * The stored bytes of an upload: `range` (inclusive at both ends, like HTTP's `bytes=start-end`)
    * or, without it, all of them. The caller asks only for bytes below the offset it looked up; an
@@ -156,6 +180,24 @@ export interface UploadStore {
    */
   read(id: string, range?: ByteSpan): Promise<import('node:stream').Readable>;
 }
+
+/** What a store can do beyond the core, as {@link capabilitiesOf} derives it from the store's members. */
+export interface StoreCapabilities {
+  /** Staged appends (`append` with `verify`): the checksum extensions. */
+  staging: boolean;
+  /** `concatenate` / `linkFinal`: the concatenation extensions. */
+  concatenation: boolean;
+  /** `declareLength`: creation-defer-length. */
+  deferredLength: boolean;
+  /** `read`: GET downloads and `TusService.read()`. */
+  read: boolean;
+}
+
+/** A store: the core, plus whichever of the optional capabilities it has. */
+export interface UploadStore extends CoreUploadStore, Partial<ConcatenatingStore>, Partial<ReadableStore> {}
+
+/** A store with every capability (the file store and S3Store are). */
+export type FullUploadStore = UploadStore & ConcatenatingStore & ReadableStore;
 
 /** Positions of the first and last byte wanted, both included. */
 export interface ByteSpan {

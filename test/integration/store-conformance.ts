@@ -2,13 +2,13 @@
 // registers them for a factory that opens a fresh, empty store (its own directory, bucket prefix, …).
 // Run by file-store.conformance.spec.ts and s3-store.conformance.spec.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UploadExistsError, type NewUpload, type StoredUpload, type UploadStore } from '../../src/storage/upload-store.js';
+import { UploadExistsError, type FullUploadStore, type NewUpload, type StoredUpload, type UploadStore } from '../../src/storage/upload-store.js';
 import { pattern, sha256 } from '../support/tus.js';
 
 export interface StoreUnderTest {
-  store: UploadStore;
+  store: FullUploadStore;
   /** Another store on the same storage: what a restarted process, or a second instance, opens. */
-  reopen(): Promise<UploadStore>;
+  reopen(): Promise<FullUploadStore>;
   /** Everything the store keeps (files, objects, unfinished multipart uploads), as names. */
   contents(): Promise<string[]>;
   close(): Promise<void>;
@@ -53,7 +53,7 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
 
   describe(`UploadStore conformance: ${name}`, () => {
     let t: StoreUnderTest;
-    let store: UploadStore;
+    let store: FullUploadStore;
     beforeEach(async () => {
       t = await open();
       store = t.store;
@@ -63,7 +63,7 @@ export function storeConformance(name: string, open: () => Promise<StoreUnderTes
     const create = (id: string, length?: number, extra: Partial<NewUpload> = {}) =>
       store.create({ id, length, metadata: { filename: 'a.bin', filetype: 'text/plain' }, rawMetadata: 'filename YS5iaW4=', createdAt: Date.now(), ...extra });
 
-    const readAll = async (s: UploadStore, id: string, range?: { start: number; end: number }) => collect(await s.read(id, range));
+    const readAll = async (s: FullUploadStore, id: string, range?: { start: number; end: number }) => collect(await s.read(id, range));
 
     it('creates an upload, hands out copies on lookup, and refuses a taken id', async () => {
       const created = await create('c1', 10, { owner: 'alice', serverMetadata: { plan: 'pro' } });
