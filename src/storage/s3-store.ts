@@ -3,8 +3,10 @@ import { assembleFinal } from './s3/assemble.js';
 import { contentTypeOf, isTombstone, KeyLayout, offsetOf, toStoredUpload, type InfoDocument, type StoredDocument, type TombstoneDocument } from './s3/layout.js';
 import { checkLimits, GiB, MiB, type PartLimits } from './s3/part-plan.js';
 import { mapLimit, S3Api, type S3ClientLike, type S3ClientSettings } from './s3/s3-api.js';
+import { PartBuffer } from './s3/part-buffer.js';
 import { StagedChunk } from './s3/staged-chunk.js';
-import { UploadWriter, type StoreContext } from './s3/upload-writer.js';
+import type { StoreContext } from './s3/store-context.js';
+import { UploadWriter } from './s3/upload-writer.js';
 import { isValidFolder, isValidUploadId } from './upload-id.js';
 import {
   UploadExistsError,
@@ -143,7 +145,9 @@ export class S3Store implements UploadStore {
     const doc = this.takeLookedUp(id, options.upload) ?? (await this.readActive(id));
     if (doc.concat?.kind === 'final') throw new Error(`upload ${id} is a final upload; its bytes come from its parts`);
     if (offsetOf(doc) !== offset) throw new Error(`upload ${id} is at offset ${offsetOf(doc)}, not ${offset}`);
-    const writer = new UploadWriter(context, doc);
+    // One part-sized buffer per upload: a staged chunk fills the writer's.
+    const buffer = new PartBuffer();
+    const writer = new UploadWriter(context, doc, buffer);
     if (!options.verify) {
       // A checkpoint (offset retrieval) runs between two steps of the writer, never inside one.
       let turn: Promise<unknown> = Promise.resolve();
@@ -165,7 +169,7 @@ export class S3Store implements UploadStore {
       }
       return writer.offset;
     }
-    const staged = new StagedChunk(context, writer);
+    const staged = new StagedChunk(context, writer, buffer);
     try {
       for await (const batch of body) await staged.write(batch);
       await staged.end();

@@ -1,7 +1,7 @@
 import type { StoredUpload } from '../upload-store.js';
 import { contentTypeOf, type InfoDocument } from './layout.js';
 import { planConcatenation } from './part-plan.js';
-import type { StoreContext } from './upload-writer.js';
+import type { StoreContext } from './store-context.js';
 
 /**
  * Builds the object of a final upload from its complete partial uploads with a multipart upload of

@@ -1,5 +1,24 @@
+import type { InfoDocument } from './layout.js';
 import type { PartBuffer } from './part-buffer.js';
-import type { StoreContext, UploadWriter } from './upload-writer.js';
+import type { StoreContext } from './store-context.js';
+
+/** What an accepted chunk is handed to: the upload's writer (UploadWriter), which also cuts the parts. */
+export interface ChunkTarget {
+  /** The upload as committed before the chunk. */
+  readonly doc: Readonly<InfoDocument>;
+  /** The committed offset. */
+  readonly offset: number;
+  /** The size of part `n` (the staged segments are cut to match). */
+  partSize(n: number): number;
+  /** Bytes that follow what the writer holds (read back from a segment), joined to the pending piece. */
+  fill(bytes: Buffer): Promise<void>;
+  /** A staged segment of exactly the next part's size, copied into place by the server. */
+  copyPart(sourceKey: string, size: number): Promise<void>;
+  /** The shared buffer holds bytes that follow the committed parts (the chunk's remainder). */
+  adoptBuffer(): void;
+  /** Stores what is still in memory as the pending piece or the last part. */
+  settle(): Promise<void>;
+}
 
 /** A staged chunk's bytes in the store: a segment per part it will become (the first one shortened by the pending piece). */
 export interface StagedSegment {
@@ -21,16 +40,15 @@ export class StagedChunk {
   private readonly segments: StagedSegment[] = [];
   private readonly pieceSize: number;
   private readonly firstPart: number;
-  /** The writer's buffer: during staging it holds the bytes after the last staged segment. */
-  private readonly buffer: PartBuffer;
 
   constructor(
     private readonly ctx: StoreContext,
-    private readonly writer: UploadWriter,
+    private readonly writer: ChunkTarget,
+    /** The upload's one buffer, shared with the writer: during staging it holds the bytes after the last staged segment. */
+    private readonly buffer: PartBuffer,
   ) {
     this.pieceSize = writer.doc.progress.piece?.size ?? 0;
     this.firstPart = writer.doc.progress.parts + 1;
-    this.buffer = writer.buffer;
   }
 
   private target(): number {

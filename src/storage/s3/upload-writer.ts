@@ -1,59 +1,32 @@
-import { contentTypeOf, offsetOf, type InfoDocument, type KeyLayout, type Progress } from './layout.js';
+import { InfoCommits } from './info-commits.js';
+import { contentTypeOf, offsetOf, type InfoDocument, type Progress } from './layout.js';
 import { PartBuffer } from './part-buffer.js';
-import { partSizer, type PartLimits } from './part-plan.js';
-import type { ListedPart, S3Api } from './s3-api.js';
-
-/** What the writers share with the store. */
-export interface StoreContext {
-  api: S3Api;
-  keys: KeyLayout;
-  limits: PartLimits;
-}
-
-/** Longest a PATCH with a known length goes without committing the parts it uploaded. */
-const COMMIT_INTERVAL_MS = 1000;
+import { partSizer } from './part-plan.js';
+import type { ListedPart } from './s3-api.js';
+import type { StoreContext } from './store-context.js';
 
 /**
  * Appends bytes to one upload. Incoming bytes are copied into one part-sized buffer until it is full;
- * each part is uploaded from it and then committed in the info object, so the offset anyone
- * reads is always what is durably in the store: committed parts plus the committed pending piece.
- * Bytes that do not fill a part when the body ends become the new pending piece (a small object),
- * read back by the next append; when the last byte arrives the piece is the last part.
+ * each part is uploaded from it and then committed in the info object (see InfoCommits), so the
+ * offset anyone reads is always what is durably in the store: committed parts plus the committed
+ * pending piece. Bytes that do not fill a part when the body ends become the new pending piece (a
+ * small object), read back by the next append; when the last byte arrives the piece is the last part.
  *
  * A crash between uploading part n+1 and committing it leaves that part uncommitted ("stray"); the
  * next part upload overwrites it, and completion lists exactly the committed parts (RGW refuses a
  * completion that leaves an uploaded part out, so a stray left at n+1 is overwritten by the last one).
- *
- * When the length is known, commits are fewer and off the critical path: part n+1 is uploaded while
- * part n's commit is on its way, and during a long PATCH the parts are committed at most once per
- * COMMIT_INTERVAL_MS (the end of the PATCH always commits). Committed part by part before the next
- * upload, W1 on Swift ran at 0.67 of a raw multipart upload (now 0.81). A crash can then leave several
- * strays after the last commit; the resumed upload overwrites them all: its parts are never larger than
- * those planned before (see partSizer), so it has at least as many, and its bytes are the same up to
- * the known length. With a deferred length a client could declare less than the strays hold, so there
- * every part is committed before the next one is uploaded.
+ * With a known length, commits are spaced out and a crash can leave several strays after the last
+ * commit; the resumed upload overwrites them all: its parts are never larger than those planned
+ * before (see partSizer), so it has at least as many, and its bytes are the same up to the known
+ * length. With a deferred length a client could declare less than the strays hold, so there every
+ * part is committed before the next one is uploaded.
  */
-
 export class UploadWriter {
-  /** Bytes after the committed parts, not stored yet (starting with the committed piece once read back). */
-  readonly buffer = new PartBuffer();
   /** The buffer starts with the committed piece. */
   private holdsPiece = false;
   /** Bytes arrived since the last commit. */
   private added = false;
-  /** The commits in flight, in order (a commit overlaps with receiving the next part's bytes). */
-  private committing: Promise<void> = Promise.resolve();
-  /** The commits before the latest part's: what the next part upload waits for when the length is known. */
-  private committedBeforeLast: Promise<void> = Promise.resolve();
-  /** The length is known: commits overlap part uploads and are spaced out (see above). */
-  private readonly overlapCommits: boolean;
-  /** Set while parts advanced after the last commit was queued: it commits them if no later part or end of body does (a stalled body). */
-  private commitTimer: NodeJS.Timeout | undefined;
-  /** Clean-ups owed by those parts, run once a commit covering them has landed. */
-  private readonly deferredThens: Array<() => Promise<void>> = [];
-  private lastCommitAt = Date.now();
-  /** Commits queued so far. */
-  private commits = 0;
+  private readonly commits: InfoCommits;
   /** What the last checkpoint committed (a HEAD reported its offset), and the commit count just after it. */
   private reported: { state: Reported; commits: number } | undefined;
   private readonly sizeOf: (partNumber: number) => number;
@@ -62,11 +35,13 @@ export class UploadWriter {
   constructor(
     private readonly ctx: StoreContext,
     readonly doc: InfoDocument,
+    /** Bytes after the committed parts, not stored yet (starting with the committed piece once read back); a staged chunk fills it too. */
+    private readonly buffer = new PartBuffer(),
   ) {
     const p = doc.progress;
     this.sizeOf = partSizer(ctx.limits, { length: doc.length, parts: p.parts, partBytes: p.partBytes, pieceSize: p.piece?.size ?? 0, fixedPartSize: p.partSize });
     this.objectKey = ctx.keys.object(doc.id, doc.folder);
-    this.overlapCommits = doc.length !== undefined;
+    this.commits = new InfoCommits(ctx.api, ctx.keys.info(doc.id), doc, doc.length !== undefined);
   }
 
   /** The committed offset (once {@link settle} resolved). */
@@ -75,9 +50,8 @@ export class UploadWriter {
   }
 
   /** Waits for the commits in flight, ignoring their failure (for error paths: never leave one running). */
-  async drain(): Promise<void> {
-    if (this.commitTimer) this.commit(); // parts that did reach the store are kept
-    await this.committing.catch(() => undefined);
+  drain(): Promise<void> {
+    return this.commits.drain();
   }
 
   /** The size of part `n` in this append (staging cuts chunks to match). */
@@ -129,7 +103,7 @@ export class UploadWriter {
     const n = this.doc.progress.parts + 1;
     if (this.holdsPiece || this.doc.progress.piece) throw new Error('a copied part must start on a part boundary');
     if (size !== this.sizeOf(n)) throw new Error(`staged segment of ${size} bytes does not match part ${n} (${this.sizeOf(n)} bytes)`);
-    await this.committing;
+    await this.commits.landed();
     const uploadId = await this.ensureMultipart();
     // Always with a range: Swift lists a part copied from a whole object with an empty ETag, which
     // its own completion then refuses.
@@ -143,13 +117,13 @@ export class UploadWriter {
    * committed after it (see {@link dropUnreported}).
    */
   async settle(unfinished = false): Promise<void> {
-    await this.committing;
+    await this.commits.landed();
     const p = this.doc.progress;
     if (p.done) return;
     if (this.doc.length !== undefined && this.total === this.doc.length) return this.complete();
     if (unfinished && this.dropUnreported()) return;
     if (!this.added || this.buffer.size === 0) {
-      if (this.commitTimer) await this.save();
+      if (this.commits.deferred) await this.commits.save();
       return;
     }
     const old = p.piece;
@@ -162,7 +136,7 @@ export class UploadWriter {
     p.updatedAt = Date.now();
     this.holdsPiece = false;
     this.added = false;
-    await this.save();
+    await this.commits.save();
     if (old) await this.deleteQuietly([this.ctx.keys.piece(this.doc.id, old.n)]);
   }
 
@@ -175,7 +149,7 @@ export class UploadWriter {
    */
   private dropUnreported(): boolean {
     const reported = this.reported;
-    if (!reported || reported.commits !== this.commits) return false;
+    if (!reported || reported.commits !== this.commits.count) return false;
     const { state } = reported;
     if (state.partBytes + (state.piece?.size ?? 0) === this.total) return false;
     const p = this.doc.progress;
@@ -183,9 +157,7 @@ export class UploadWriter {
     this.buffer.clear();
     this.holdsPiece = false;
     this.added = false;
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
-    this.deferredThens.length = 0; // they would delete the committed piece
+    this.commits.dropDeferred(); // its clean-ups would delete the committed piece
     return true;
   }
 
@@ -196,11 +168,11 @@ export class UploadWriter {
    */
   async checkpoint(): Promise<void> {
     const p = this.doc.progress;
-    if (p.done || this.total === this.doc.length) return this.committing;
+    if (p.done || this.total === this.doc.length) return this.commits.landed();
     if (!this.added || this.buffer.size === 0) {
       const state = reportedOf(p);
-      await (this.commitTimer ? this.save() : this.committing);
-      this.reported = { state, commits: this.commits };
+      await (this.commits.deferred ? this.commits.save() : this.commits.landed());
+      this.reported = { state, commits: this.commits.count };
       return;
     }
     const old = p.piece;
@@ -212,8 +184,8 @@ export class UploadWriter {
     this.holdsPiece = true;
     this.added = false;
     const state = reportedOf(p);
-    await this.save();
-    this.reported = { state, commits: this.commits };
+    await this.commits.save();
+    this.reported = { state, commits: this.commits.count };
     if (old) await this.deleteQuietly([this.ctx.keys.piece(this.doc.id, old.n)]);
   }
 
@@ -233,9 +205,7 @@ export class UploadWriter {
     const n = this.doc.progress.parts + 1;
     const size = this.buffer.size;
     if (size === 0 || size < this.sizeOf(n)) return;
-    // With a deferred length the previous part's commit must have landed (never more than one
-    // uploaded part uncommitted); with a known length, never more than two commits in flight.
-    await (this.overlapCommits ? this.committedBeforeLast : this.committing);
+    await this.commits.readyForNextPart();
     const uploadId = await this.ensureMultipart();
     // The request has finished with the buffer once this resolves: it is then filled again.
     await this.ctx.api.uploadPart(this.objectKey, uploadId, n, this.buffer.view());
@@ -256,19 +226,7 @@ export class UploadWriter {
     }
     p.updatedAt = Date.now();
     // The consumed piece may go only once a commit that no longer names it has landed.
-    const then = consumed ? () => this.deleteQuietly([this.ctx.keys.piece(this.doc.id, consumed.n)]) : undefined;
-    if (this.overlapCommits && Date.now() - this.lastCommitAt < COMMIT_INTERVAL_MS) {
-      if (then) this.deferredThens.push(then);
-      this.commitTimer ??= setTimeout(() => this.commitParts(), COMMIT_INTERVAL_MS - (Date.now() - this.lastCommitAt));
-      return;
-    }
-    this.commitParts(then);
-  }
-
-  /** Queues the commit of the parts advanced so far; not awaited: the next part's bytes are received (and with a known length, uploaded) meanwhile. */
-  private commitParts(then?: () => Promise<void>): void {
-    this.committedBeforeLast = this.committing;
-    this.commit(then);
+    this.commits.partAdded(consumed ? () => this.deleteQuietly([this.ctx.keys.piece(this.doc.id, consumed.n)]) : undefined);
   }
 
   private async ensureMultipart(): Promise<string> {
@@ -276,7 +234,7 @@ export class UploadWriter {
     if (!p.uploadId) {
       // Committed before any part: a removal always knows which multipart upload to abort.
       p.uploadId = await this.ctx.api.createMultipart(this.objectKey, contentTypeOf(this.doc.metadata));
-      await this.save();
+      await this.commits.save();
     }
     return p.uploadId;
   }
@@ -326,35 +284,13 @@ export class UploadWriter {
     this.holdsPiece = false;
     this.added = false;
     this.buffer.clear();
-    await this.save();
+    await this.commits.save();
     // Pieces (the committed one, and any left by a crash) and staged leftovers are no longer needed.
     const leftovers: string[] = [];
     for await (const page of this.ctx.api.listKeys(this.ctx.keys.related(this.doc.id))) {
       leftovers.push(...page.filter((key) => /\.(piece|staged)\.\d+$/.test(key)));
     }
     await this.deleteQuietly(leftovers);
-  }
-
-  /** Writes the info as it is now, after the commits before it; `then` (and what deferred commits left) runs once it landed. */
-  private commit(then?: () => Promise<void>): void {
-    const snapshot = Buffer.from(JSON.stringify(this.doc));
-    const key = this.ctx.keys.info(this.doc.id);
-    const thens = this.deferredThens.splice(0);
-    if (then) thens.push(then);
-    this.lastCommitAt = Date.now();
-    this.commits++;
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
-    this.committing = this.committing.then(async () => {
-      await this.ctx.api.putBytes(key, snapshot, 'application/json');
-      for (const run of thens) await run();
-    });
-    this.committing.catch(() => undefined); // observed here; awaited (and thrown) by the next step
-  }
-
-  private save(): Promise<void> {
-    this.commit();
-    return this.committing;
   }
 
   /** Clean-up after a commit: a failure leaves an unreferenced object that removal sweeps up. */
