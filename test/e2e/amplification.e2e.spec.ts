@@ -3,8 +3,7 @@
 // header (a long Upload-Concat or Upload-Metadata) answered with the tus header and a remedy.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { TusModule } from '../../src/index.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, request, type HttpResponse } from '../support/http.js';
 import { TUS, createUpload, expectError, patch } from '../support/tus.js';
 
@@ -27,15 +26,10 @@ function final(url: string, locations: string[], headers: Record<string, string>
 }
 
 describe.each(ADAPTERS)('amplification limits (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Parameters<typeof TusModule.forRoot>[0] = {}) {
-    const dir = await h.tempDir();
-    return { ...(await h.start(adapter, TusModule.forRoot({ directory: dir, ...options }))), dir };
-  }
+  const h = useTusHarness(adapter);
 
   it('a final may list at most maxConcatParts parts (default 100), repeats included: 400 with the reason above', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot();
     const part = await createUpload(url, { length: 256 * KiB, body: Buffer.alloc(256 * KiB, 7), headers: { 'Upload-Concat': 'partial' } });
     for (const count of [101, 400]) {
       const res = await final(url, Array(count).fill(part.uploadPath)); // relative URLs: the header stays under Node's limit
@@ -44,14 +38,14 @@ describe.each(ADAPTERS)('amplification limits (%s)', (adapter: AdapterName) => {
     }
     expect((await final(url, Array(100).fill(part.location))).status).toBe(201);
 
-    const small = await boot({ maxConcatParts: 3, maxSize: 1000 * KiB });
+    const small = await h.boot({ maxConcatParts: 3, maxSize: 1000 * KiB });
     const other = await createUpload(small.url, { length: 256 * KiB, body: Buffer.alloc(256 * KiB, 7), headers: { 'Upload-Concat': 'partial' } });
     expectError(await final(small.url, Array(4).fill(other.location)), 400);
     expect((await final(small.url, Array(3).fill(other.location))).status).toBe(201);
   });
 
   it('parts of unknown length count their bytes so far, and a late length may not push a waiting final over maxSize (413)', async () => {
-    const { url } = await boot({ maxSize: 1000 });
+    const { url } = await h.boot({ maxSize: 1000 });
     const grown = await createUpload(url, { deferred: true, body: Buffer.alloc(400, 1), headers: { 'Upload-Concat': 'partial' } });
     const over = await final(url, Array(3).fill(grown.location));
     expectError(over, 413);
@@ -66,7 +60,7 @@ describe.each(ADAPTERS)('amplification limits (%s)', (adapter: AdapterName) => {
   });
 
   it('headers over the server limit get 431 with the tus header and the remedy; other client errors keep their answer', async () => {
-    const { url, port } = await boot();
+    const { url, port } = await h.boot();
     const oversized = [
       { 'Upload-Length': '1', 'Upload-Metadata': `filename ${'A'.repeat(20 * KiB)}` },
       { 'Upload-Concat': `final;${Array(1000).fill(`${url}/files/AAAAAAAAAAAAAAAAAAAAAA`).join(' ')}` },

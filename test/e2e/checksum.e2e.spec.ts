@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { chunked, header, headerTokens, openRequest, request } from '../support/http.js';
 import { OCTET, TUS, createUpload, dataSize, expectError, offsetOf, readData, sleep, uploadIds } from '../support/tus.js';
 
@@ -22,13 +22,7 @@ function rawRequest(url: string, text: string): Promise<string> {
 const digest = (algorithm: string, data: Buffer | string) => createHash(algorithm).update(data).digest('base64');
 
 describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot() {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir } });
-    return { ...app, dir };
-  }
+  const h = useTusHarness(adapter);
 
   const patchWith = (url: string, path: string, offset: number, body: string, extra: Record<string, string>) =>
     request(url, {
@@ -39,14 +33,14 @@ describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
     });
 
   it('OPTIONS announces checksum, checksum-trailer and the algorithms', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot();
     const res = await request(url, { method: 'OPTIONS', path: '/files' });
     expect(headerTokens(res, 'tus-extension')).toEqual(expect.arrayContaining(['checksum', 'checksum-trailer']));
     expect(headerTokens(res, 'tus-checksum-algorithm').sort()).toEqual(['md5', 'sha1', 'sha256', 'sha512']);
   });
 
   it.each(['sha1', 'md5', 'sha256', 'sha512'])('a PATCH with a correct %s checksum is stored', async (algorithm) => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const up = await createUpload(url, { length: 11 });
     const res = await patchWith(url, up.uploadPath, 0, 'hello world', { 'Upload-Checksum': `${algorithm} ${digest(algorithm, 'hello world')}` });
     expect(res.status).toBe(204);
@@ -55,7 +49,7 @@ describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
   });
 
   it('a mismatch is 460 and leaves bytes and offset as they were', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const up = await createUpload(url, { length: 10, body: 'abc' });
     const res = await patchWith(url, up.uploadPath, 3, 'defg', { 'Upload-Checksum': `sha1 ${digest('sha1', 'XXXX')}` });
     expectError(res, 460);
@@ -74,14 +68,14 @@ describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
     ['bad Base64', 'sha1 !!!!'],
     ['a digest of the wrong size', `sha256 ${digest('sha1', 'abc')}`],
   ])('%s is 400 and stores nothing', async (_name, value) => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const up = await createUpload(url, { length: 3 });
     expectError(await patchWith(url, up.uploadPath, 0, 'abc', { 'Upload-Checksum': value }), 400);
     expect(await dataSize(dir, up.id)).toBe(0);
   });
 
   it('creation-with-upload: a correct checksum creates and stores, a mismatch creates nothing (460)', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const ok = await createUpload(url, { length: 5, body: 'hello', headers: { 'Upload-Checksum': `sha256 ${digest('sha256', 'hello')}` } });
     expect(header(ok.res, 'upload-offset')).toBe('5');
     const bad = await request(url, {
@@ -106,7 +100,7 @@ describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
       });
 
     it('a correct trailer is verified after the last byte', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 11 });
       const res = await trailerPatch(url, up.uploadPath, 0, ['hello ', 'world'], { 'Upload-Checksum': `sha512 ${digest('sha512', 'hello world')}` });
       expect(res.status).toBe(204);
@@ -115,7 +109,7 @@ describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
     });
 
     it('a wrong trailer is 460 and the chunk is discarded', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 11 });
       const res = await trailerPatch(url, up.uploadPath, 0, ['hello ', 'world'], { 'Upload-Checksum': `md5 ${digest('md5', 'nope')}` });
       expectError(res, 460);
@@ -124,14 +118,14 @@ describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
     });
 
     it('an announced trailer that never comes is 400 and the chunk is discarded', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       expectError(await trailerPatch(url, up.uploadPath, 0, ['hello']), 400);
       expect(await dataSize(dir, up.id)).toBe(0);
     });
 
     it('a trailer without a chunked body, or with the header too, is 400', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       // Node's client refuses to send `Trailer` with a Content-Length, so write this one by hand.
       const raw = await rawRequest(
@@ -153,7 +147,7 @@ describe.each(ADAPTERS)('checksum (%s)', (adapter: AdapterName) => {
   });
 
   it('a checksummed PATCH cut by a dropped connection keeps nothing of that chunk', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const up = await createUpload(url, { length: 1_000_000, body: 'first' });
     const req = openRequest(url, {
       method: 'PATCH',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { REPO_ROOT } from '../support/child.js';
 import { readData, sha256, sleep } from '../support/tus.js';
 
@@ -29,14 +29,11 @@ class SlowTokenGuard implements CanActivate {
 }
 
 describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Record<string, unknown> = {}) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir, guards: [SlowTokenGuard], ...options } });
+  const h = useTusHarness(adapter, { guards: [SlowTokenGuard] }, async (app, h) => {
     const work = await h.tempDir('nestjs-tus-cli-');
-    return { dir, work, endpoint: `${app.url}/files`, cache: path.join(work, 'cache') };
-  }
+    return { work, endpoint: `${app.url}/files`, cache: path.join(work, 'cache') };
+  });
+
   const idOf = (url: string) => new URL(url).pathname.split('/').pop()!;
 
   async function file(work: string, name: string, size: number) {
@@ -46,7 +43,7 @@ describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
   }
 
   it('prints plain progress lines when stdout is not a terminal, and the upload URL', async () => {
-    const { dir, work, endpoint, cache } = await boot();
+    const { dir, work, endpoint, cache } = await h.boot();
     const bytes = await file(work, 'notes.txt', 20 * MiB); // 80 slowed PATCHes: over a second, so progress lines
     const run = cli(['upload', 'notes.txt', '--endpoint', endpoint, '--chunk-size', '256KiB', '-H', 'Authorization: Bearer good'], work, cache);
     expect(await run.exited, run.stderr()).toBe(0);
@@ -63,7 +60,7 @@ describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
   });
 
   it('--json: one event per line, --metadata, several files', async () => {
-    const { work, endpoint, cache } = await boot();
+    const { work, endpoint, cache } = await h.boot();
     await file(work, 'a.bin', 100 * KiB);
     await file(work, 'b.bin', 200 * KiB);
     const run = cli(['upload', 'a.bin', 'b.bin', '-e', endpoint, '--json', '-m', 'project=x'], work, cache);
@@ -82,7 +79,7 @@ describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
   });
 
   it('--parallel 3 --checksum sha256 uploads byte-exact; an algorithm the server lacks is refused', async () => {
-    const { dir, work, endpoint, cache } = await boot();
+    const { dir, work, endpoint, cache } = await h.boot();
     const bytes = await file(work, 'parts.bin', 3 * MiB + 1);
     const run = cli(['upload', 'parts.bin', '-e', endpoint, '--parallel', '3', '--checksum', 'sha256', '--chunk-size', '512KiB', '--json'], work, cache);
     expect(await run.exited, run.stderr()).toBe(0);
@@ -94,7 +91,7 @@ describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
   });
 
   it('Ctrl-C stops cleanly (exit 130); the same command then resumes from the server’s offset', async () => {
-    const { dir, work, endpoint, cache } = await boot();
+    const { dir, work, endpoint, cache } = await h.boot();
     const bytes = await file(work, 'big.bin', 24 * MiB);
     const chunk = 256 * KiB;
     const args = ['upload', 'big.bin', '-e', endpoint, '--chunk-size', String(chunk), '--json'];
@@ -118,7 +115,7 @@ describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
   });
 
   it('exits 1 with the server’s reason: 413 over maxSize, 401 for a wrong token', async () => {
-    const { work, endpoint, cache } = await boot({ maxSize: 1000 });
+    const { work, endpoint, cache } = await h.boot({ maxSize: 1000 });
     await file(work, 'big.bin', 2000);
     const tooBig = cli(['upload', 'big.bin', '-e', endpoint], work, cache);
     expect(await tooBig.exited).toBe(1);
@@ -133,7 +130,7 @@ describe.each(ADAPTERS)('nestjs-tus CLI (%s)', (adapter: AdapterName) => {
   });
 
   it('delete removes an upload; info on it then fails with the status', async () => {
-    const { work, endpoint, cache } = await boot();
+    const { work, endpoint, cache } = await h.boot();
     await file(work, 'gone.bin', 1000);
     const run = cli(['upload', 'gone.bin', '-e', endpoint, '--json'], work, cache);
     expect(await run.exited).toBe(0);

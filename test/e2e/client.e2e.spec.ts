@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { Injectable, ServiceUnavailableException, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { FileUrlStore, TusClientError, TusHttpError, metadata, terminate, upload } from '../../src/client/index.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { REPO_ROOT } from '../support/child.js';
 import { readData, sha256 } from '../support/tus.js';
 
@@ -44,20 +44,18 @@ class RecordingGuard implements CanActivate {
 }
 
 describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Record<string, unknown> = {}) {
+  const h = useTusHarness(adapter, { guards: [RecordingGuard] }, async (app, h) => {
+    // Each app starts with a clean record of what the guard saw.
     seen.length = 0;
     failPatches = 0;
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir, guards: [RecordingGuard], ...options } });
     const urlStore = path.join(await h.tempDir('nestjs-tus-client-'), 'uploads.json');
-    return { ...app, dir, urlStore, endpoint: `${app.url}/files` };
-  }
+    return { urlStore, endpoint: `${app.url}/files` };
+  });
+
   const idOf = (url: string) => new URL(url).pathname.split('/').pop()!;
 
   it('uploads a file by path with filename and filetype from it, and forgets it in the URL store once done', async () => {
-    const { dir, endpoint, urlStore } = await boot();
+    const { dir, endpoint, urlStore } = await h.boot();
     const file = path.join(path.dirname(urlStore), 'report.pdf');
     const bytes = randomBytes(300 * KiB);
     await writeFile(file, bytes);
@@ -72,7 +70,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('sends chunkSize chunks, asking the headers function before every request', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const bytes = randomBytes(MiB + 5);
     let asked = 0;
     const progress: number[] = [];
@@ -92,7 +90,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('uploads in parallel parts and joins them (concatenation)', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const bytes = randomBytes(2 * MiB + 3);
     const url = await upload(endpoint, bytes, { urlStore: false, parallel: 3, metadata: { filename: 'joined.bin' } });
     expect(sha256(await readData(dir, idOf(url)))).toBe(sha256(bytes));
@@ -102,7 +100,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('checksum: every PATCH carries the sha256 of its chunk, which the server verifies', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const bytes = randomBytes(600 * KiB);
     const chunk = 256 * KiB;
     const file = path.join(dir, '..', `checksum-${adapter}-${process.pid}.bin`);
@@ -118,7 +116,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('checksum: an algorithm the server does not offer is refused before anything is created', async () => {
-    const { endpoint } = await boot();
+    const { endpoint } = await h.boot();
     const error = await upload(endpoint, Buffer.from('abc'), { urlStore: false, checksum: 'crc32' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TusClientError);
     expect((error as Error).message).toBe(`${endpoint} cannot verify crc32 checksums (it offers md5, sha1, sha256, sha512): choose another algorithm or upload without a checksum`);
@@ -126,7 +124,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('a stream of unknown length is uploaded with a deferred length', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const parts = Array.from({ length: 5 }, () => randomBytes(100 * KiB + 1));
     const url = await upload(endpoint, Readable.from(parts), { urlStore: false, chunkSize: 128 * KiB, metadata: { filename: 'stream.bin' } });
     const all = Buffer.concat(parts);
@@ -135,7 +133,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('typed errors: the status and the server’s one-line reason (413, 401, 404), not retried', async () => {
-    const { endpoint } = await boot({ maxSize: 1000 });
+    const { endpoint } = await h.boot({ maxSize: 1000 });
     const tooBig = await upload(endpoint, randomBytes(2000), { urlStore: false }).catch((e: unknown) => e);
     expect(tooBig).toBeInstanceOf(TusHttpError);
     expect(tooBig).toMatchObject({ status: 413, method: 'POST', url: endpoint });
@@ -149,7 +147,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('retry: the predicate sees the typed error; with retry: false the first 503 is the answer', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const bytes = randomBytes(1000);
     failPatches = 2;
     const asked: Array<[number | undefined, number]> = [];
@@ -164,7 +162,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('terminate() deletes the upload; the server then answers 404 or 410', async () => {
-    const { endpoint } = await boot();
+    const { endpoint } = await h.boot();
     const url = await upload(endpoint, Buffer.from('bye'), { urlStore: false });
     await terminate(url);
     const after = await metadata(url, { retry: false }).catch((e: unknown) => e);
@@ -172,7 +170,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('an AbortSignal stops the upload and rejects with its reason', async () => {
-    const { endpoint } = await boot();
+    const { endpoint } = await h.boot();
     const controller = new AbortController();
     const done = upload(endpoint, Readable.from((async function* () {
       yield randomBytes(64 * KiB);
@@ -183,7 +181,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('an AbortSignal fired while the source is being opened stops the upload before it is created', async () => {
-    const { endpoint, urlStore } = await boot();
+    const { endpoint, urlStore } = await h.boot();
     const file = path.join(path.dirname(urlStore), 'early.bin');
     await writeFile(file, randomBytes(1000));
     const controller = new AbortController();
@@ -194,7 +192,7 @@ describe.each(ADAPTERS)('nestjs-tus/client (%s)', (adapter: AdapterName) => {
   });
 
   it('a client process SIGKILLed mid-upload: a second process resumes from the server offset and finishes it', async () => {
-    const { dir, endpoint, urlStore } = await boot();
+    const { dir, endpoint, urlStore } = await h.boot();
     const file = path.join(path.dirname(urlStore), 'big.bin');
     const bytes = randomBytes(16 * MiB);
     await writeFile(file, bytes);

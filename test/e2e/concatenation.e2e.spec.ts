@@ -4,20 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import * as tus from 'tus-js-client';
 import { describe, expect, it } from 'vitest';
-import { TusModule } from '../../src/index.js';
 import { RecordingComplete, RepoModule, UploadRepository } from '../fixtures/modules.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, request } from '../support/http.js';
 import { OCTET, TUS, b64, createUpload, del, expectError, head, patch, readData, sha256, uploadIds } from '../support/tus.js';
 
 describe.each(ADAPTERS)('concatenation (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot() {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }));
-    return { ...app, dir, repo: app.app.get(UploadRepository, { strict: false }) };
-  }
+  const h = useTusHarness(adapter, { uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }, (app) => ({
+    repo: app.app.get(UploadRepository, { strict: false }),
+  }));
 
   const partial = (url: string, body: string, length = body.length) =>
     createUpload(url, { length, body: body || undefined, headers: { 'Upload-Concat': 'partial' } });
@@ -26,7 +21,7 @@ describe.each(ADAPTERS)('concatenation (%s)', (adapter: AdapterName) => {
     request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Concat': `final;${parts.join(' ')}`, ...headers } });
 
   it('a final of complete partials is assembled at once, in order, and only it reaches the completion handler', async () => {
-    const { url, dir, repo } = await boot();
+    const { url, dir, repo } = await h.boot();
     const a = await partial(url, 'hello ');
     const b = await partial(url, 'wide ');
     const c = await partial(url, 'world');
@@ -53,7 +48,7 @@ describe.each(ADAPTERS)('concatenation (%s)', (adapter: AdapterName) => {
   });
 
   it('PATCH on a final is 403 and changes nothing', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot();
     const a = await partial(url, 'ab');
     const res = await final(url, [a.location]);
     const path = new URL(header(res, 'location')!).pathname;
@@ -62,7 +57,7 @@ describe.each(ADAPTERS)('concatenation (%s)', (adapter: AdapterName) => {
   });
 
   it('concatenation-unfinished: a final created first is assembled when its last part completes', async () => {
-    const { url, dir, repo } = await boot();
+    const { url, dir, repo } = await h.boot();
     const a = await partial(url, '', 5);
     const b = createUpload(url, { headers: { 'Upload-Concat': 'partial', 'Upload-Defer-Length': '1' } });
     const bb = await b;
@@ -90,7 +85,7 @@ describe.each(ADAPTERS)('concatenation (%s)', (adapter: AdapterName) => {
   });
 
   it('a final whose part was terminated before assembly answers 410', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot();
     const a = await partial(url, '', 3);
     const res = await final(url, [a.location]);
     const path = new URL(header(res, 'location')!).pathname;
@@ -106,14 +101,14 @@ describe.each(ADAPTERS)('concatenation (%s)', (adapter: AdapterName) => {
     ['an encoded traversal', () => '/files/%2e%2e%2fx'],
     ['a query string', (url: string) => `${url}/files/AAAAAAAAAAAAAAAAAAAAAA?x=1`],
   ])('refuses %s with 400 and creates nothing', async (_name, make) => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const a = await partial(url, 'ab');
     expectError(await final(url, [a.location, make(url)]), 400);
     expect(await uploadIds(dir)).toEqual([a.id]);
   });
 
   it('refuses a non-partial part, Upload-Length on a final and malformed values with 400', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const plain = await createUpload(url, { length: 2, body: 'ab' });
     const a = await partial(url, 'cd');
     expectError(await final(url, [a.location, plain.location]), 400);
@@ -125,7 +120,7 @@ describe.each(ADAPTERS)('concatenation (%s)', (adapter: AdapterName) => {
   });
 
   it('tus-js-client parallelUploads: 3 completes and the final is byte-exact', async () => {
-    const { url, dir, repo } = await boot();
+    const { url, dir, repo } = await h.boot();
     const source = randomBytes(1024 * 1024 + 7);
     const upload = await new Promise<tus.Upload>((resolve, reject) => {
       const u: tus.Upload = new tus.Upload(source, {

@@ -3,7 +3,7 @@
 // HEAD does not wait for a running PATCH nor cut it short, DELETE ends a running PATCH.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, openRequest, type HttpResponse, type ManualRequest } from '../support/http.js';
 import {
   OCTET,
@@ -43,16 +43,10 @@ function asResponse(outcome: HttpResponse | Error): HttpResponse {
 }
 
 describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(idleTimeout?: number) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir, ...(idleTimeout ? { idleTimeout } : {}) } });
-    return { ...app, dir };
-  }
+  const h = useTusHarness(adapter);
 
   it('two PATCHes at the same offset: the file is a clean prefix of one of them', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const SIZE = 1024 * KiB;
     const CHUNK = 32 * KiB;
     const a = pattern(SIZE, 11);
@@ -90,7 +84,7 @@ describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
   });
 
   it('a newer PATCH interrupts a stalled older one, which keeps its bytes and answers 204', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const SIZE = 256 * KiB;
     const FIRST = 100 * KiB;
     const data = pattern(SIZE, 33);
@@ -129,7 +123,7 @@ describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
   });
 
   it('a HEAD during a long PATCH answers quickly and does not cut the PATCH short', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const SIZE = 2048 * KiB;
     const CHUNK = 64 * KiB;
     const data = pattern(SIZE, 44);
@@ -163,7 +157,7 @@ describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
   });
 
   it('a DELETE during a PATCH ends the PATCH; the upload is 410 afterwards', async () => {
-    const { url, dir } = await boot();
+    const { url, dir } = await h.boot();
     const SIZE = 512 * KiB;
     const data = pattern(SIZE, 55);
     const up = await createUpload(url, { length: SIZE });
@@ -187,7 +181,7 @@ describe.each(ADAPTERS)('concurrency (%s)', (adapter: AdapterName) => {
   });
 
   it('a PATCH idle longer than idleTimeout keeps its bytes and is answered 500 + closed', async () => {
-    const { url, dir } = await boot(300);
+    const { url, dir } = await h.boot({ idleTimeout: 300 });
     const SIZE = 256 * KiB;
     const SENT = 40 * KiB;
     const data = pattern(SIZE, 66);

@@ -5,21 +5,17 @@ import { FileStore as TusFileStore } from '@tus/file-store';
 import { randomBytes } from 'node:crypto';
 import * as tus from 'tus-js-client';
 import { describe, expect, it } from 'vitest';
-import { TusDataStoreAdapter, TusModule } from '../../src/index.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { TusDataStoreAdapter } from '../../src/index.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { headerTokens, request, header } from '../support/http.js';
 import { OCTET, TUS, createUpload, expectError, head, patch, sha256 } from '../support/tus.js';
 
 describe.each(ADAPTERS)('@tus/utils DataStore through the adapter (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot() {
-    const dir = await h.tempDir();
-    return h.start(adapter, TusModule.forRoot({ store: new TusDataStoreAdapter(new TusFileStore({ directory: dir })) }));
-  }
+  const h = useTusHarness(adapter);
+  const tusFileStoreIn = (dir: string) => ({ store: new TusDataStoreAdapter(new TusFileStore({ directory: dir })) });
 
   it('advertises only what the store can do and refuses the rest with 400', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot(tusFileStoreIn);
     const options = await request(url, { method: 'OPTIONS', path: '/files' });
     const extensions = headerTokens(options, 'tus-extension');
     expect(extensions).toEqual(expect.arrayContaining(['creation', 'creation-with-upload', 'creation-defer-length', 'termination', 'expiration']));
@@ -39,7 +35,7 @@ describe.each(ADAPTERS)('@tus/utils DataStore through the adapter (%s)', (adapte
   });
 
   it('creates, appends, resumes, downloads and terminates', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot(tusFileStoreIn);
     const up = await createUpload(url, { length: 6, body: 'abc' });
     expect((await patch(url, up.uploadPath, 3, 'def')).status).toBe(204);
     const info = await head(url, up.uploadPath);
@@ -52,7 +48,7 @@ describe.each(ADAPTERS)('@tus/utils DataStore through the adapter (%s)', (adapte
   });
 
   it('tus-js-client uploads through it, byte-exact', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot(tusFileStoreIn);
     const source = randomBytes(300 * 1024);
     const uploaded = await new Promise<string>((resolve, reject) => {
       const u: tus.Upload = new tus.Upload(source, { endpoint: `${url}/files`, chunkSize: 100 * 1024, retryDelays: null, onSuccess: () => resolve(u.url!), onError: reject });

@@ -1,9 +1,8 @@
 // GET downloads on both adapters: ranges, validators, the served type and disposition, incomplete
 // uploads, the download options, guards.
 import { describe, expect, it } from 'vitest';
-import { TusModule } from '../../src/index.js';
 import { RepoModule, TokenGuard } from '../fixtures/modules.js';
-import { ADAPTERS, useHarness, type AdapterName, type TusForRootOptions } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName, type TusBootOptions } from '../support/app.js';
 import { header, headerTokens, request, type HeaderInput } from '../support/http.js';
 import { IMF_FIXDATE, TUS, b64, createUpload, del, expectError, expectTus, head, patch, pattern } from '../support/tus.js';
 
@@ -17,17 +16,11 @@ function metadata(entries: Record<string, string>): string {
 }
 
 describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Partial<NonNullable<TusForRootOptions>> = {}, dir?: string) {
-    const directory = dir ?? (await h.tempDir());
-    const app = await h.start(adapter, { options: { directory, ...options } });
-    return { ...app, dir: directory };
-  }
+  const h = useTusHarness(adapter);
 
   /** A boot with one completed upload of DATA. */
-  async function completed(meta: Record<string, string> = {}, options: Partial<NonNullable<TusForRootOptions>> = {}) {
-    const app = await boot(options);
+  async function completed(meta: Record<string, string> = {}, options: TusBootOptions = {}) {
+    const app = await h.boot(options);
     const up = await createUpload(app.url, { length: SIZE, body: DATA, metadata: metadata(meta) });
     return { ...app, up };
   }
@@ -135,7 +128,7 @@ describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
       const { url, up, dir, close } = await completed();
       const before = await get(url, up.uploadPath);
       await close();
-      const restarted = await boot({}, dir);
+      const restarted = await h.boot({}, { dir });
       const after = await get(restarted.url, up.uploadPath, { Range: 'bytes=0-3', 'If-Range': header(before, 'etag')! });
       expect(header(after, 'etag')).toBe(header(before, 'etag'));
       expect(header(after, 'last-modified')).toBe(header(before, 'last-modified'));
@@ -143,7 +136,7 @@ describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
     });
 
     it('a zero-length upload is an empty 200; any Range on it is 416', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 0 });
       const res = await get(url, up.uploadPath);
       expect(res.status).toBe(200);
@@ -232,7 +225,7 @@ describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
 
   describe('incomplete uploads', () => {
     it('are 404 with a reason by default', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: SIZE, body: DATA.subarray(0, 100) });
       const res = await get(url, up.uploadPath);
       expectError(res, 404);
@@ -240,7 +233,7 @@ describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
     });
 
     it('with downloadIncomplete, serve the bytes so far; the ETag follows the offset', async () => {
-      const { url } = await boot({ downloadIncomplete: true });
+      const { url } = await h.boot({ downloadIncomplete: true });
       const up = await createUpload(url, { length: SIZE, body: DATA.subarray(0, 100) });
       const first = await get(url, up.uploadPath);
       expect(first.status).toBe(200);
@@ -265,7 +258,7 @@ describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
     });
 
     it('with downloadIncomplete, a never-written upload is an empty 200 (deferred length too)', async () => {
-      const { url } = await boot({ downloadIncomplete: true });
+      const { url } = await h.boot({ downloadIncomplete: true });
       for (const up of [await createUpload(url, { length: 5 }), await createUpload(url, { deferred: true })]) {
         const res = await get(url, up.uploadPath);
         expect(res.status).toBe(200);
@@ -304,8 +297,7 @@ describe.each(ADAPTERS)('GET download (%s)', (adapter: AdapterName) => {
     });
 
     it('is guarded like every tus method: 403 without the token, 200 with it', async () => {
-      const dir = await h.tempDir();
-      const { url } = await h.start(adapter, TusModule.forRoot({ directory: dir, guards: [TokenGuard], imports: [RepoModule] }));
+      const { url } = await h.boot({ guards: [TokenGuard], imports: [RepoModule] });
       const auth = { Authorization: 'Bearer secret-token' };
       const up = await createUpload(url, { length: SIZE, body: DATA, headers: auth });
       const refused = await get(url, up.uploadPath, { Range: 'bytes=0-9' });

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TusService } from '../../src/index.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, request } from '../support/http.js';
 import {
   TUS,
@@ -26,19 +26,11 @@ const LONG_EXPIRE_MS = 60_000;
 const PAST_EXPIRY_MS = EXPIRE_MS + 1_300;
 
 describe.each(ADAPTERS)('expiration (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(expireIncompleteAfter = EXPIRE_MS) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, {
-      options: { directory: dir, expireIncompleteAfter, cleanupInterval: 0 },
-    });
-    return { ...app, dir };
-  }
+  const h = useTusHarness(adapter, { expireIncompleteAfter: EXPIRE_MS, cleanupInterval: 0 });
 
   it('sends a valid Upload-Expires on POST, PATCH and HEAD of incomplete uploads', async () => {
     // A longer deadline here: the PATCH and HEAD must reach the upload before it expires.
-    const { url } = await boot(LONG_EXPIRE_MS);
+    const { url } = await h.boot({ expireIncompleteAfter: LONG_EXPIRE_MS });
     const up = await createUpload(url, { length: 10 });
     expectExpiresHeader(up.res, LONG_EXPIRE_MS);
     const p = await patch(url, up.uploadPath, 0, 'abc');
@@ -52,7 +44,7 @@ describe.each(ADAPTERS)('expiration (%s)', (adapter: AdapterName) => {
   });
 
   it('sends no Upload-Expires for complete uploads', async () => {
-    const { url } = await boot(LONG_EXPIRE_MS);
+    const { url } = await h.boot({ expireIncompleteAfter: LONG_EXPIRE_MS });
     const whole = await createUpload(url, { length: 3, body: 'abc' });
     expect(header(whole.res, 'upload-expires')).toBeUndefined();
     const up = await createUpload(url, { length: 3 });
@@ -67,7 +59,7 @@ describe.each(ADAPTERS)('expiration (%s)', (adapter: AdapterName) => {
   });
 
   it('an expired upload answers 410 to HEAD and PATCH', async () => {
-    const { url } = await boot();
+    const { url } = await h.boot();
     const up = await createUpload(url, { length: 10, body: 'abc' });
     expectExpiresHeader(up.res, EXPIRE_MS);
     await sleep(PAST_EXPIRY_MS);
@@ -78,7 +70,7 @@ describe.each(ADAPTERS)('expiration (%s)', (adapter: AdapterName) => {
   });
 
   it('cleanup() removes expired uploads from the directory and keeps completed ones', async () => {
-    const { url, dir, app } = await boot();
+    const { url, dir, app } = await h.boot();
     const stale = await createUpload(url, { length: 10, body: 'abc' });
     const staleDeferred = await createUpload(url, { deferred: true });
     const done = await createUpload(url, { length: 4, body: 'done' });

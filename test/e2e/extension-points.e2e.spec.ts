@@ -17,7 +17,7 @@ import {
   UploadMetadataDto,
   UserHeaderGuard,
 } from '../fixtures/extension-points.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, request } from '../support/http.js';
 import { OCTET, TUS, b64, createUpload, del, expectError, head, patch, readData, sleep } from '../support/tus.js';
 
@@ -27,17 +27,14 @@ const meta = (values: Record<string, string>) =>
     .join(',');
 
 describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Parameters<typeof TusModule.forRoot>[0] = {}) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, imports: [LedgerModule], ...options }));
-    return { ...app, dir, ledger: app.app.get(Ledger, { strict: false }), tus: app.app.get(TusService, { strict: false }) };
-  }
+  const h = useTusHarness(adapter, { imports: [LedgerModule] }, (app) => ({
+    ledger: app.app.get(Ledger, { strict: false }),
+    tus: app.app.get(TusService, { strict: false }),
+  }));
 
   describe('handlers', () => {
     it('pre-create sees route params and may set the id and server metadata; completion gets the full record and the bytes', async () => {
-      const { url, ledger, dir } = await boot({
+      const { url, ledger, dir } = await h.boot({
         path: 'users/:username/files',
         preCreateHandler: DecidingPreCreate,
         uploadCompleteHandler: ReadingComplete,
@@ -65,7 +62,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
     });
 
     it('a taken custom id is 409, an invalid id or folder is 500 (a bug in the handler) and creates nothing', async () => {
-      const { url, dir } = await boot({ preCreateHandler: DecidingPreCreate });
+      const { url, dir } = await h.boot({ preCreateHandler: DecidingPreCreate });
       const first = await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ 'wanted-id': 'dup' }) } });
       expect(first.status).toBe(201);
       expectError(await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ 'wanted-id': 'dup' }) } }), 409);
@@ -75,7 +72,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
     });
 
     it('a pre-terminate handler can refuse a DELETE; the upload stays', async () => {
-      const { url, dir } = await boot({ preTerminateHandler: KeepVeto });
+      const { url, dir } = await h.boot({ preTerminateHandler: KeepVeto });
       const kept = await createUpload(url, { length: 2, body: 'ab', metadata: meta({ keep: '1' }) });
       const res = await del(url, kept.uploadPath);
       expectError(res, 403);
@@ -90,7 +87,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
     const as = (user: string) => ({ ...TUS, 'X-User': user });
 
     it("another principal gets 404 on HEAD, PATCH, DELETE, GET and in Upload-Concat; the owner gets through", async () => {
-      const { url } = await boot({ guards: [UserHeaderGuard], principal: (req: { user?: { id: string } }) => req.user?.id });
+      const { url } = await h.boot({ guards: [UserHeaderGuard], principal: (req: { user?: { id: string } }) => req.user?.id });
       const mine = await createUpload(url, { length: 3, body: 'abc', headers: { 'X-User': 'alice' } });
       const part = await createUpload(url, { length: 1, body: 'x', headers: { 'X-User': 'alice', 'Upload-Concat': 'partial' } });
       expect((await head(url, mine.uploadPath, as('alice'))).status).toBe(200);
@@ -109,7 +106,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
 
   describe('metadata rules', () => {
     it('a DTO refuses metadata with 400 listing the problems', async () => {
-      const { url, dir } = await boot({ metadata: UploadMetadataDto });
+      const { url, dir } = await h.boot({ metadata: UploadMetadataDto });
       const res = await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ filetype: 'text/html' }) } });
       expectError(res, 400);
       expect(res.body.toString()).toMatch(/filename must be a string/);
@@ -120,7 +117,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
     });
 
     it('the DTO does not apply to partial uploads (their metadata is not the file), only to the final', async () => {
-      const { url } = await boot({ metadata: UploadMetadataDto });
+      const { url } = await h.boot({ metadata: UploadMetadataDto });
       const part = await createUpload(url, { length: 1, body: 'x', headers: { 'Upload-Concat': 'partial' } });
       expect(part.res.status).toBe(201);
       expectError(await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Concat': `final;${part.location}` } }), 400);
@@ -133,7 +130,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
     });
 
     it('a filename with control characters is 400 even without a DTO', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await request(url, { method: 'POST', path: '/files', headers: { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': meta({ filename: 'a\u0000b' }) } });
       expectError(res, 400);
       expect(res.body.toString()).toContain('filename');
@@ -142,7 +139,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
 
   describe('events$', () => {
     it('tells created, progress, completed, terminated, expired and failed', async () => {
-      const { url, tus } = await boot({ expireIncompleteAfter: 50, cleanupInterval: 0, progressInterval: 0 });
+      const { url, tus } = await h.boot({ expireIncompleteAfter: 50, cleanupInterval: 0, progressInterval: 0 });
       const seen: TusEvent[] = [];
       const sub = tus.events$.subscribe((e) => seen.push(e));
       h.defer(() => sub.unsubscribe());
@@ -165,7 +162,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
     });
 
     it('progress is throttled per upload', async () => {
-      const { url, tus } = await boot({ progressInterval: 60_000 });
+      const { url, tus } = await h.boot({ progressInterval: 60_000 });
       const up = await createUpload(url, { length: 6 });
       const events = firstValueFrom(tus.events$.pipe(filter((e) => e.type === 'progress'), take(3), toArray()));
       for (let i = 0; i < 3; i++) await patch(url, up.uploadPath, i * 2, 'xx');
@@ -196,7 +193,7 @@ describe.each(ADAPTERS)('extension points (%s)', (adapter: AdapterName) => {
     });
 
     it('getUpload, read (range), list and terminate', async () => {
-      const { url, tus } = await boot();
+      const { url, tus } = await h.boot();
       const up = await createUpload(url, { length: 10, body: '0123456789' });
       const other = await createUpload(url, { length: 5 });
       expect((await tus.getUpload(up.id))?.complete).toBe(true);

@@ -1,7 +1,6 @@
 // Guards, PreCreateHandler and UploadCompleteHandler with dependencies injected from `imports`,
 // on both adapters.
 import { describe, expect, it } from 'vitest';
-import { TusModule } from '../../src/index.js';
 import {
   RecordingComplete,
   RepoModule,
@@ -9,7 +8,7 @@ import {
   TokenGuard,
   UploadRepository,
 } from '../fixtures/modules.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, request } from '../support/http.js';
 import { TUS, b64, createUpload, expectError, head, listDir, patch, post, readData, uploadIds } from '../support/tus.js';
 
@@ -17,20 +16,11 @@ const ORIGIN = 'https://app.example';
 const AUTH = { Authorization: 'Bearer secret-token' };
 
 describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
   describe('guards', () => {
-    async function boot() {
-      const dir = await h.tempDir();
-      const app = await h.start(
-        adapter,
-        TusModule.forRoot({ directory: dir, guards: [TokenGuard], imports: [RepoModule] }),
-      );
-      return { ...app, dir };
-    }
+    const h = useTusHarness(adapter, { guards: [TokenGuard], imports: [RepoModule] });
 
     it('a guard rejection is 403 with its message, Tus-Resumable and CORS headers; nothing created', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await post(url, { length: 5, headers: { Origin: ORIGIN } });
       expectError(res, 403);
       expect(res.body.toString()).toContain('missing or wrong token');
@@ -40,7 +30,7 @@ describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
     });
 
     it('guards HEAD, PATCH, DELETE and GET as well', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5, headers: AUTH });
       expectError(await head(url, up.uploadPath), 403);
       expectError(await patch(url, up.uploadPath, 0, 'hello'), 403);
@@ -54,7 +44,7 @@ describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
     });
 
     it('OPTIONS and preflights pass without a token', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const plain = await request(url, { method: 'OPTIONS', path: '/files' });
       expect(plain.status).toBe(204);
       expect(header(plain, 'tus-version')).toBe('1.0.0');
@@ -69,22 +59,12 @@ describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
   });
 
   describe('PreCreateHandler', () => {
-    async function boot(guarded = false) {
-      const dir = await h.tempDir();
-      const app = await h.start(
-        adapter,
-        TusModule.forRoot({
-          directory: dir,
-          preCreateHandler: RequireFilenamePreCreate,
-          imports: [RepoModule],
-          ...(guarded ? { guards: [TokenGuard] } : {}),
-        }),
-      );
-      return { ...app, dir, repo: app.app.get(UploadRepository) };
-    }
+    const h = useTusHarness(adapter, { preCreateHandler: RequireFilenamePreCreate, imports: [RepoModule] }, (app) => ({
+      repo: app.app.get(UploadRepository),
+    }));
 
     it('a BadRequestException from the handler is a 400 with its message; nothing created', async () => {
-      const { url, dir, repo } = await boot();
+      const { url, dir, repo } = await h.boot();
       const res = await post(url, { length: 5, metadata: `other ${b64('x')}`, headers: { Origin: ORIGIN } });
       expectError(res, 400);
       expect(res.body.toString()).toContain('filename required');
@@ -95,7 +75,7 @@ describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
     });
 
     it('receives decoded metadata and the length (undefined when deferred); the upload is created', async () => {
-      const { url, dir, repo } = await boot();
+      const { url, dir, repo } = await h.boot();
       const up = await createUpload(url, { length: 5, metadata: `filename ${b64('ünïcode.txt')},flag` });
       const deferred = await createUpload(url, { deferred: true, metadata: `filename ${b64('d.bin')}` });
       expect(repo.preCreateCalls).toEqual([
@@ -106,7 +86,7 @@ describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
     });
 
     it('sees req.user set by the guard', async () => {
-      const { url, repo } = await boot(true);
+      const { url, repo } = await h.boot({ guards: [TokenGuard] });
       await createUpload(url, { length: 1, metadata: `filename ${b64('a')}`, headers: AUTH });
       expect(repo.preCreateCalls).toHaveLength(1);
       expect(repo.preCreateCalls[0].user).toEqual({ name: 'alice' });
@@ -114,17 +94,12 @@ describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
   });
 
   describe('UploadCompleteHandler', () => {
-    async function boot() {
-      const dir = await h.tempDir();
-      const app = await h.start(
-        adapter,
-        TusModule.forRoot({ directory: dir, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }),
-      );
-      return { ...app, dir, repo: app.app.get(UploadRepository) };
-    }
+    const h = useTusHarness(adapter, { uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }, (app) => ({
+      repo: app.app.get(UploadRepository),
+    }));
 
     it('receives the record before the final PATCH answers, and only then', async () => {
-      const { url, dir, repo } = await boot();
+      const { url, dir, repo } = await h.boot();
       const metadata = `filename ${b64('report.pdf')}`;
       const up = await createUpload(url, { length: 10, metadata });
       expect((await patch(url, up.uploadPath, 0, 'hello')).status).toBe(204);
@@ -137,7 +112,7 @@ describe.each(ADAPTERS)('guards and handlers (%s)', (adapter: AdapterName) => {
     });
 
     it('runs for a creation-with-upload that completes in the POST and for a deferred upload', async () => {
-      const { url, repo } = await boot();
+      const { url, repo } = await h.boot();
       const whole = await createUpload(url, { length: 3, body: 'abc' });
       expect(repo.completed.map((c) => c.id)).toEqual([whole.id]);
       const deferred = await createUpload(url, { deferred: true, body: 'xy' });

@@ -1,9 +1,8 @@
 // The IETF draft's append (PATCH) on both adapters: completeness, required fields, the content type from
 // interop 6 on, offset mismatch, deferred lengths declared by the finishing request, inconsistent lengths.
 import { describe, expect, it } from 'vitest';
-import { TusModule } from '../../src/index.js';
 import { RecordingComplete, RepoModule, UploadRepository } from '../fixtures/modules.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { chunked, header, request } from '../support/http.js';
 import { PARTIAL_UPLOAD, PROBLEM, createdPath, draftAppend, draftCreate, draftHead, expectDraft, expectProblem, reportedComplete } from '../support/draft.js';
 import { OCTET, readData } from '../support/tus.js';
@@ -11,17 +10,11 @@ import { OCTET, readData } from '../support/tus.js';
 const MAX = 1024 * 1024;
 
 describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot() {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, maxSize: MAX, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }));
-    return { ...app, dir, completed: app.app.get(UploadRepository).completed };
-  }
+  const h = useTusHarness(adapter, { maxSize: MAX, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }, (app) => ({ completed: app.app.get(UploadRepository).completed }));
 
   describe('append (PATCH)', () => {
     it('?0 then ?1: 204 with Upload-Offset and Upload-Complete; the completion handler runs once', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 6, { complete: false, length: 10 }), url);
       const first = await draftAppend(url, uploadPath, 6, 0, 'hello');
       expect(first.status).toBe(204);
@@ -46,7 +39,7 @@ describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
       ['no Upload-Complete', { 'Upload-Complete': undefined }],
       ['a malformed Upload-Complete', { 'Upload-Complete': '1' }],
     ])('%s → 400, nothing written', async (_name, override) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10 }), url);
       const headers: Record<string, string> = { 'Upload-Draft-Interop-Version': '8', 'Content-Type': PARTIAL_UPLOAD, 'Upload-Offset': '0', 'Upload-Complete': '?0' };
       for (const [name, value] of Object.entries(override)) {
@@ -60,7 +53,7 @@ describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
     });
 
     it('from interop 6 the content must be application/partial-upload (415); before, any type is taken', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 6, { complete: false, length: 10 }), url);
       const refused = await draftAppend(url, uploadPath, 6, 0, 'hello', { headers: { 'Content-Type': OCTET } });
       expect(refused.status).toBe(415);
@@ -71,7 +64,7 @@ describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
     });
 
     it('offset mismatch: 409 mismatching-upload-offset problem with the right Upload-Offset and ?0', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10, body: 'abc' }), url);
       const res = await draftAppend(url, uploadPath, 8, 7, 'hello');
       const problem = expectProblem(res, 409, PROBLEM.mismatchingOffset);
@@ -83,7 +76,7 @@ describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
     });
 
     it('?1 on a deferred length declares it (chunked, or from Content-Length)', async () => {
-      const { url, completed } = await boot();
+      const { url, completed } = await h.boot();
       const a = createdPath(await draftCreate(url, 8, { complete: false }), url);
       await draftAppend(url, a.uploadPath, 8, 0, 'abc');
       const chunkedEnd = await draftAppend(url, a.uploadPath, 8, 3, chunked('de', 'f'), { complete: true });
@@ -97,7 +90,7 @@ describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
     });
 
     it('Upload-Length disagreeing with a finishing Content-Length: 400, and no length is recorded', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const { uploadPath } = createdPath(await draftCreate(url, 8, { complete: false }), url);
       const res = await draftAppend(url, uploadPath, 8, 0, 'hello', { complete: true, headers: { 'Upload-Length': '10' } });
       expectProblem(res, 400, PROBLEM.inconsistentLength);
@@ -106,7 +99,7 @@ describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
     });
 
     it('?1 short of a known length, or content past it: 400 inconsistent-upload-length', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10 }), url);
       // Content-Length known: refused before anything is written.
       expectProblem(await draftAppend(url, uploadPath, 8, 0, 'hello', { complete: true }), 400, PROBLEM.inconsistentLength);
@@ -121,7 +114,7 @@ describe.each(ADAPTERS)('IETF draft append (%s)', (adapter: AdapterName) => {
     });
 
     it('Upload-Length without Upload-Complete (tus-js-client 4, empty last PATCH of a deferred upload) is accepted', async () => {
-      const { url, completed } = await boot();
+      const { url, completed } = await h.boot();
       const { uploadPath } = createdPath(await draftCreate(url, 6, { complete: false, body: 'hello' }), url);
       const res = await draftAppend(url, uploadPath, 6, 5, '', { complete: null, headers: { 'Upload-Length': '5' } });
       expect([res.status, reportedComplete(res, 6)]).toEqual([204, true]);

@@ -6,9 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { TusModule } from '../../src/index.js';
 import { RecordingComplete, RepoModule, UploadRepository } from '../fixtures/modules.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, openRequest, request, type HeaderInput } from '../support/http.js';
 import { PARTIAL_UPLOAD, createdPath, draftAppend, draftCreate, draftGet, draftHead, expectDraft, reportedComplete } from '../support/draft.js';
 import { UploadFailed, uploadInterop9 } from '../support/interop9-client.js';
@@ -18,17 +17,14 @@ import { TUS, createUpload, head, listDir, patch, pattern, readData, sha256, sle
 const KiB = 1024;
 
 describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(maxSize?: number) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, maxSize, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }));
-    return { ...app, dir, endpoint: `${app.url}/files`, completed: app.app.get(UploadRepository).completed };
-  }
+  const h = useTusHarness(adapter, { uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }, (app) => ({
+    endpoint: `${app.url}/files`,
+    completed: app.app.get(UploadRepository).completed,
+  }));
 
   describe('one upload, both protocols', () => {
     it('created with the draft, finished with tus v1', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: 10, body: 'hello' }), url);
       const state = await head(url, uploadPath);
       expect([state.status, header(state, 'upload-offset'), header(state, 'upload-length')]).toEqual([200, '5', '10']);
@@ -39,7 +35,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('created with tus v1 (deferred), finished with the draft', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const up = await createUpload(url, { deferred: true, body: 'hello' });
       const state = await draftHead(url, up.uploadPath, 6);
       expect([header(state, 'upload-offset'), header(state, 'upload-length'), reportedComplete(state, 6)]).toEqual(['5', undefined, false]);
@@ -52,7 +48,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('interop 3 (iOS 17) starts it, tus v1 continues it, interop 9 finishes it; GET then differs only for interop 9', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 3, { complete: false, length: 9, body: 'abc' }), url);
       expect(header(await patch(url, uploadPath, 3, 'def'), 'upload-offset')).toBe('6');
       const state = await draftHead(url, uploadPath, 9);
@@ -71,7 +67,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('a draft append still running is interrupted by a newer tus v1 PATCH (newest request wins)', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const data = pattern(200 * 1024, 9);
       const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, length: data.length }), url);
       const older = openRequest(url, {
@@ -94,7 +90,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
 
   describe('a client written from the interop-9 text', () => {
     it('optimistic creation cut off after its 104: resumes with HEAD and one PATCH ?1, byte-exact', async () => {
-      const { endpoint, dir, completed } = await boot();
+      const { endpoint, dir, completed } = await h.boot();
       const data = pattern(512 * KiB, 3);
       const { final, location, exchanges } = await uploadInterop9({ target: endpoint, data, strategy: 'optimistic', interruptCreationAfter: 100 * KiB });
       expect(exchanges.map((e) => [e.method, e.status])).toEqual([
@@ -111,7 +107,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('careful creation: an empty ?0 POST, then appends in chunks', async () => {
-      const { endpoint, dir } = await boot();
+      const { endpoint, dir } = await h.boot();
       const data = pattern(200 * KiB, 4);
       const { final, location, exchanges } = await uploadInterop9({ target: endpoint, data, strategy: 'careful', chunkSize: 64 * KiB });
       expect(exchanges.map((e) => e.method)).toEqual(['POST', 'HEAD', 'PATCH', 'PATCH', 'PATCH', 'PATCH']);
@@ -121,7 +117,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('over the maximum: 413 on creation, the limits learned with OPTIONS, nothing stored', async () => {
-      const { endpoint, dir } = await boot(64 * KiB);
+      const { endpoint, dir } = await h.boot({ maxSize: 64 * KiB });
       const attempt = uploadInterop9({ target: endpoint, data: pattern(100 * KiB, 5), strategy: 'optimistic' });
       await expect(attempt).rejects.toThrow(UploadFailed);
       await expect(attempt).rejects.toThrow(/"maxSize":65536/);
@@ -136,7 +132,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     const partialType = protocol === 'ietf-draft-05' ? PARTIAL_UPLOAD : undefined;
 
     it('uploads a Buffer: POST with Upload-Complete ?0, then one PATCH with ?1', async () => {
-      const { dir, endpoint, completed } = await boot();
+      const { dir, endpoint, completed } = await h.boot();
       const source = randomBytes(1024 * KiB + 7);
       const { upload, done, sent } = runUpload(source, { endpoint, protocol, metadata: { filename: 'plain.bin' } });
       await done;
@@ -151,7 +147,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('uploads in chunks (chunkSize): ?0 on every PATCH but the last', async () => {
-      const { dir, endpoint, completed } = await boot();
+      const { dir, endpoint, completed } = await h.boot();
       const CHUNK = 100 * KiB;
       const source = randomBytes(1024 * KiB + 123);
       const { upload, done, sent } = runUpload(source, { endpoint, protocol, chunkSize: CHUNK });
@@ -165,7 +161,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('sends the first chunk with the POST (uploadDataDuringCreation)', async () => {
-      const { dir, endpoint } = await boot();
+      const { dir, endpoint } = await h.boot();
       const source = randomBytes(300 * KiB);
       const { upload, done, sent } = runUpload(source, { endpoint, protocol, chunkSize: 128 * KiB, uploadDataDuringCreation: true });
       await done;
@@ -178,7 +174,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('resumes after abort() with HEAD, via findPreviousUploads and a URL storage', async () => {
-      const { url, dir, endpoint, completed } = await boot();
+      const { url, dir, endpoint, completed } = await h.boot();
       const CHUNK = 64 * KiB;
       const source = randomBytes(1024 * KiB);
       const common: UploadOptions = {
@@ -221,7 +217,7 @@ describe.each(ADAPTERS)('IETF draft clients (%s)', (adapter: AdapterName) => {
     });
 
     it('uploads a stream of unknown length: the last PATCH declares Upload-Length with ?1', async () => {
-      const { url, dir, endpoint } = await boot();
+      const { url, dir, endpoint } = await h.boot();
       const CHUNK = 64 * KiB;
       const source = randomBytes(4 * CHUNK + 5 * KiB);
       const stream = new Readable({ read() {} });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TusModule } from '../../src/index.js';
 import { RecordingComplete, RepoModule, UploadRepository } from '../fixtures/modules.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, request } from '../support/http.js';
 import {
   INTEROP_VERSIONS,
@@ -34,17 +34,11 @@ function limitKeys(version: number): string[] | undefined {
 }
 
 describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot() {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, maxSize: MAX, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }));
-    return { ...app, dir, completed: app.app.get(UploadRepository).completed };
-  }
+  const h = useTusHarness(adapter, { maxSize: MAX, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }, (app) => ({ completed: app.app.get(UploadRepository).completed }));
 
   describe.each(INTEROP_VERSIONS)('interop %d', (version) => {
     it('creation: an empty ?0 request gets a 104 and a 201 with Location, offset 0, the version’s completeness field and limits', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await draftCreate(url, version, { complete: false });
       createdPath(res, url);
       expectDraft(res, version);
@@ -58,7 +52,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     it('append: ?0 then ?1 completes the upload once; from 6 on the content must be application/partial-upload', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, version, { complete: false, body: 'abc' }), url);
       const wrongType = await draftAppend(url, uploadPath, version, 3, 'def', { headers: { 'Content-Type': 'application/octet-stream' } });
       expect(wrongType.status).toBe(version >= 6 ? 415 : 204);
@@ -73,7 +67,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     it(`offset retrieval: HEAD${version >= 9 ? ' and GET' : ''} answer 204 with offset, completeness, length, limits and no-store${version >= 9 ? '' : '; GET downloads'}`, async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const { uploadPath } = createdPath(await draftCreate(url, version, { complete: false, length: 10, body: 'hello' }), url);
       const state = await draftHead(url, uploadPath, version);
       const get = await draftGet(url, uploadPath, version);
@@ -101,7 +95,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     it('cancellation: DELETE 204, then the upload is gone (410)', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const { uploadPath } = createdPath(await draftCreate(url, version, { complete: false, body: 'abc' }), url);
       const res = await draftDelete(url, uploadPath, version);
       expect(res.status).toBe(204);
@@ -112,7 +106,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     it(`limits: OPTIONS ${version >= 6 ? 'announces Upload-Limit' : 'has no Upload-Limit yet'}${version >= 6 && version <= 8 ? ' and Accept-Patch' : ''}; over the maximum is 413`, async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const options = await request(url, { method: 'OPTIONS', path: '/files', headers: { 'Upload-Draft-Interop-Version': String(version) } });
       expect(options.status).toBe(204);
       expectDraft(options, version);
@@ -133,7 +127,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     it('digests: Content-Digest and Repr-Digest checked while streaming; a mismatch is 400 digest-mismatched-values and nothing of it is kept', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, version, { complete: false, body: 'abc', headers: { 'Content-Digest': digestOf('sha-256', 'abc') } }), url);
       const bad = await draftAppend(url, uploadPath, version, 3, 'def', { headers: { 'Content-Digest': digestOf('sha-512', 'xyz') } });
       const problem = expectProblem(bad, 400, PROBLEM.digestMismatched);
@@ -155,7 +149,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     it('digests on creation: a wrong digest of the whole content creates nothing; an unknown algorithm or a short digest is 400 before anything is stored', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const wrong = await draftCreate(url, version, { complete: true, body: 'hello', headers: { 'Repr-Digest': digestOf('sha-256', 'HELLO') } });
       expectProblem(wrong, 400, PROBLEM.digestMismatched);
       const unsupported = await draftCreate(url, version, { complete: true, body: 'hello', headers: { 'Content-Digest': 'md5=:XUFAKrxLKna5cZ2REBfFkg==:' } });
@@ -172,7 +166,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
     });
 
     it('offset mismatch: 409 mismatching-upload-offset with the right offset and "not complete" in the version’s field; inconsistent lengths 400', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, version, { complete: false, length: 10, body: 'abc' }), url);
       const res = await draftAppend(url, uploadPath, version, 1, 'xyz');
       expect(expectProblem(res, 409, PROBLEM.mismatchingOffset)).toMatchObject({ 'expected-offset': 3, 'provided-offset': 1 });
@@ -196,7 +190,7 @@ describe.each(ADAPTERS)('IETF draft per interop version (%s)', (adapter: Adapter
       });
 
       it('max-age counts down between answers while the end of the lifetime it implies does not move earlier', async () => {
-        const { url } = await boot();
+        const { url } = await h.boot();
         const created = await draftCreate(url, version, { complete: false, length: 10 });
         const { uploadPath } = createdPath(created, url);
         const first = uploadLimit(created)!['max-age'];

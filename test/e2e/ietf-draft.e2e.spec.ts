@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { TusModule } from '../../src/index.js';
 import { DecidingPreCreate, Ledger, LedgerModule, ReadingComplete, UserHeaderGuard } from '../fixtures/extension-points.js';
 import { RecordingComplete, RepoModule, TokenGuard, UploadRepository } from '../fixtures/modules.js';
-import { ADAPTERS, useHarness, type AdapterName, type TusForRootOptions } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { chunked, header, headerTokens, openRequest, request } from '../support/http.js';
 import {
   PARTIAL_UPLOAD,
@@ -30,24 +30,18 @@ const MAX = 1024 * 1024;
 const DAY = 86_400;
 
 describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Partial<NonNullable<TusForRootOptions>> = {}) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, TusModule.forRoot({ directory: dir, maxSize: MAX, uploadCompleteHandler: RecordingComplete, imports: [RepoModule], ...options }));
-    return { ...app, dir, completed: app.app.get(UploadRepository).completed };
-  }
+  const h = useTusHarness(adapter, { maxSize: MAX, uploadCompleteHandler: RecordingComplete, imports: [RepoModule] }, (app) => ({ completed: app.app.get(UploadRepository).completed }));
 
   describe('which requests are draft requests', () => {
     it.each(['2', '10', 'six', '6, 6', ''])('Upload-Draft-Interop-Version %j is tus v1: 412 without Tus-Resumable', async (value) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await request(url, { method: 'POST', path: '/files', headers: { 'Upload-Draft-Interop-Version': value, 'Upload-Complete': '?0', 'Upload-Length': '5' } });
       expectError(res, 412);
       expect(await listDir(dir)).toEqual([]);
     });
 
     it('without the header, Upload-Complete changes nothing: a tus v1 creation', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 5, headers: { 'Upload-Complete': '?1' } });
       expect(header(up.res, 'tus-resumable')).toBe('1.0.0');
       expect(header(up.res, 'upload-complete')).toBeUndefined();
@@ -55,7 +49,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('a draft request is never 412, whatever Tus-Resumable says', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await draftCreate(url, 8, { headers: { 'Tus-Resumable': '0.2.2' } });
       createdPath(res, url);
       expectDraft(res, 8);
@@ -64,7 +58,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
 
   describe('creation', () => {
     it('Upload-Complete: ?0 without content: 201 with Location, offset 0, ?0, Upload-Limit; one 104 before it', async () => {
-      const { url, completed } = await boot();
+      const { url, completed } = await h.boot();
       const res = await draftCreate(url, 8, { complete: false, length: 100 });
       const { uploadPath } = createdPath(res, url);
       expectDraft(res, 8);
@@ -87,7 +81,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('Upload-Complete: ?1 with the whole content: stored, complete, the completion handler ran; metadata from Content-Type / Content-Disposition', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const data = pattern(64 * 1024, 1);
       const res = await draftCreate(url, 8, {
         complete: true,
@@ -109,7 +103,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('Upload-Complete: ?1 with a chunked body: the final offset becomes the length', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const res = await draftCreate(url, 6, { complete: true, body: chunked('abc', 'def', 'g') });
       const { id, uploadPath } = createdPath(res, url);
       expect(reportedComplete(res, 6)).toBe(true);
@@ -119,7 +113,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('Upload-Complete: ?0 with part of the content: stored, not complete', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await draftCreate(url, 8, { complete: false, length: 10, body: 'hello' });
       const { id } = createdPath(res, url);
       expect(header(res, 'upload-offset')).toBe('5');
@@ -128,7 +122,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('no length indication: deferred (HEAD has no Upload-Length)', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const { uploadPath } = createdPath(await draftCreate(url, 8, { complete: false, body: chunked('abc') }), url);
       const state = await draftHead(url, uploadPath, 8);
       expect(header(state, 'upload-offset')).toBe('3');
@@ -137,7 +131,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('disagreeing length indications: 400 inconsistent-upload-length, nothing created', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await draftCreate(url, 8, { complete: true, length: 10, body: 'hello' });
       expectProblem(res, 400, PROBLEM.inconsistentLength);
       expectDraft(res, 8);
@@ -152,7 +146,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
       ['repeated', null, { 'Upload-Complete': ['?1', '?1'] }],
       ['a malformed Upload-Length', false, { 'Upload-Length': '5.0' }],
     ] as const)('Upload-Complete %s → 400, nothing created', async (_name, complete, headers) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await draftCreate(url, 8, { complete, headers: { ...headers } });
       expect(res.status).toBe(400);
       expectDraft(res, 8);
@@ -160,7 +154,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('Upload-Metadata (tus-js-client sends it in draft mode too) is used as sent', async () => {
-      const { url, completed } = await boot();
+      const { url, completed } = await h.boot();
       const meta = `filename ${b64('a.txt')},filetype ${b64('text/plain')}`;
       const res = await draftCreate(url, 6, { complete: true, body: 'hi', headers: { 'Upload-Metadata': meta, 'Content-Type': 'image/gif' } });
       createdPath(res, url);
@@ -168,7 +162,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('over maxSize: 413 with Upload-Limit, nothing created', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await draftCreate(url, 8, { complete: false, length: MAX + 1 });
       expect(res.status).toBe(413);
       expectDraft(res, 8);
@@ -177,7 +171,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('a JSON body: stored as is on Fastify; on Express (whose JSON parser reads it first) 415, nothing created', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const json = '{"a":1}';
       const res = await draftCreate(url, 8, { complete: true, body: json, headers: { 'Content-Type': 'application/json' } });
       if (adapter === 'express') {
@@ -193,7 +187,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
 
   describe('104 Upload Resumption Supported', () => {
     it.each([3, 4, 5, 6, 7])('interop %d gets one 104 with its version (Upload-Limit from 6 on)', async (version) => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await draftCreate(url, version, { complete: true, body: 'x' });
       createdPath(res, url);
       expect(res.interim.map((i) => [i.status, i.headers['upload-draft-interop-version'], i.headers.location])).toEqual([[104, String(version), header(res, 'location')]]);
@@ -201,7 +195,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('is never sent in tus v1 mode, nor on HEAD, PATCH or a refused creation', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const v1 = await createUpload(url, { length: 5, body: 'hel' });
       expect(v1.res.interim).toEqual([]);
       expect((await head(url, v1.uploadPath)).interim).toEqual([]);
@@ -213,7 +207,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('comes before the content is read: a client cut off mid-creation resumes from its Location', async () => {
-      const { url, dir, completed } = await boot();
+      const { url, dir, completed } = await h.boot();
       const data = pattern(512 * 1024, 7);
       const creation = openRequest(url, {
         method: 'POST',
@@ -250,7 +244,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
 
   describe('offset retrieval (HEAD)', () => {
     it('204 with Upload-Offset, Upload-Complete, Upload-Length, Upload-Limit, no-store; no tus-only field', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const meta = `filename ${b64('a.txt')}`;
       const { uploadPath } = createdPath(await draftCreate(url, 8, { complete: false, length: 10, body: 'hello', headers: { 'Upload-Metadata': meta } }), url);
       const res = await draftHead(url, uploadPath, 8);
@@ -267,7 +261,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('interop 3 answers with Upload-Incomplete, interop 6 names the lifetime "expires"', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const { uploadPath } = createdPath(await draftCreate(url, 3, { complete: false, length: 4 }), url);
       const old = await draftHead(url, uploadPath, 3);
       expect(header(old, 'upload-incomplete')).toBe('?1');
@@ -277,7 +271,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('unknown id 404, cancelled 410, both without Tus-Resumable', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const missing = await draftHead(url, '/files/AAAAAAAAAAAAAAAAAAAAAA', 8);
       expect(missing.status).toBe(404);
       expectDraft(missing, 8);
@@ -291,7 +285,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
 
   describe('cancellation, OPTIONS, errors, CORS', () => {
     it('DELETE: 204 without Tus-Resumable, then 410', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const { uploadPath, id } = createdPath(await draftCreate(url, 8, { complete: false, body: 'abc' }), url);
       const res = await draftDelete(url, uploadPath, 8);
       expect(res.status).toBe(204);
@@ -301,13 +295,13 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('OPTIONS: Upload-Limit and Accept-Patch in draft mode; a v1 OPTIONS advertises neither', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await request(url, { method: 'OPTIONS', path: '/files', headers: { 'Upload-Draft-Interop-Version': '8' } });
       expect(res.status).toBe(204);
       expectDraft(res, 8);
       expect(header(res, 'upload-limit')).toBe(`min-size=0, max-size=${MAX}`);
       expect(header(res, 'accept-patch')).toBe(PARTIAL_UPLOAD);
-      const unlimited = await boot({ maxSize: undefined });
+      const unlimited = await h.boot({ maxSize: undefined });
       const plain = await request(unlimited.url, { method: 'OPTIONS', path: '/files', headers: { 'Upload-Draft-Interop-Version': '7' } });
       expect(header(plain, 'upload-limit')).toBe('min-size=0');
       const v1 = await request(url, { method: 'OPTIONS', path: '/files' });
@@ -328,7 +322,7 @@ describe.each(ADAPTERS)('IETF draft (%s)', (adapter: AdapterName) => {
     });
 
     it('CORS: preflights allow the draft fields, answers expose them', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const origin = 'https://app.example';
       const preflight = await request(url, {
         method: 'OPTIONS',

@@ -2,7 +2,7 @@
 // benchmark client) and browsers reuse the connection for the next request, on both adapters.
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { OCTET, TUS, createUpload, pattern } from '../support/tus.js';
 
 interface Answer {
@@ -25,20 +25,16 @@ function send(agent: http.Agent, url: string, method: string, path: string, head
 }
 
 describe.each(ADAPTERS)('keep-alive (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Record<string, unknown> = {}) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir, ...options } });
+  const h = useTusHarness(adapter, {}, (app, h) => {
     let connections = 0;
     app.server.on('connection', () => connections++);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     h.defer(() => agent.destroy());
-    return { ...app, agent, connections: () => connections };
-  }
+    return { agent, connections: () => connections };
+  });
 
   it('HEAD → PATCH → HEAD → PATCH → HEAD on one upload use one connection', async () => {
-    const { url, agent, connections } = await boot();
+    const { url, agent, connections } = await h.boot();
     const data = pattern(2000, 31);
     const up = await createUpload(url, { length: data.length });
     const before = connections();
@@ -59,7 +55,7 @@ describe.each(ADAPTERS)('keep-alive (%s)', (adapter: AdapterName) => {
   });
 
   it('a HEAD answered with an error keeps the connection too', async () => {
-    const { url, agent, connections } = await boot();
+    const { url, agent, connections } = await h.boot();
     const before = connections();
     const missing = await send(agent, url, 'HEAD', '/files/doesnotexist', TUS);
     expect(missing.status).toBe(404);
@@ -73,7 +69,7 @@ describe.each(ADAPTERS)('keep-alive (%s)', (adapter: AdapterName) => {
   // RFC 9110 §8.6: a HEAD may carry only the Content-Length its GET would have. GET of an upload URL
   // serves the bytes stored (when downloads serve that upload); otherwise there is no content: 0.
   it('Content-Length of HEAD is what GET would send', async () => {
-    const { url, agent } = await boot();
+    const { url, agent } = await h.boot();
     const up = await createUpload(url, { length: 10 });
     const sendPatch = (offset: number, bytes: string) =>
       send(agent, url, 'PATCH', up.uploadPath, { ...TUS, 'Content-Type': OCTET, 'Upload-Offset': String(offset), 'Content-Length': bytes.length }, Buffer.from(bytes));
@@ -87,7 +83,7 @@ describe.each(ADAPTERS)('keep-alive (%s)', (adapter: AdapterName) => {
   });
 
   it('with downloadIncomplete, HEAD of an incomplete upload carries its offset, as its GET', async () => {
-    const { url, agent } = await boot({ downloadIncomplete: true });
+    const { url, agent } = await h.boot({ downloadIncomplete: true });
     const up = await createUpload(url, { length: 10, body: 'abc' });
     const answer = await send(agent, url, 'HEAD', up.uploadPath, TUS);
     expect(answer.headers['upload-offset']).toBe('3');
@@ -95,7 +91,7 @@ describe.each(ADAPTERS)('keep-alive (%s)', (adapter: AdapterName) => {
   });
 
   it('the IETF draft HEAD (204) keeps the connection without Content-Length', async () => {
-    const { url, agent, connections } = await boot();
+    const { url, agent, connections } = await h.boot();
     const up = await createUpload(url, { length: 10, body: 'abc' });
     const before = connections();
     for (let i = 0; i < 3; i++) {

@@ -2,7 +2,7 @@
 // built-in CORS handling, on both adapters.
 import { VersioningType } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName, type StartOptions, type TusForRootOptions } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header, headerTokens, request } from '../support/http.js';
 import { TUS, createUpload, expectError, head, listDir, post } from '../support/tus.js';
 
@@ -31,17 +31,11 @@ const ALLOWED = [
 const METHODS = ['post', 'head', 'patch', 'delete', 'get', 'options'];
 
 describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Partial<NonNullable<TusForRootOptions>> = {}, start: StartOptions = {}) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir, ...options } }, start);
-    return { ...app, dir };
-  }
+  const h = useTusHarness(adapter);
 
   describe('Location', () => {
     it('is absolute by default, built from the Host of the request, and usable', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 1 });
       expect(up.location).toBe(`${url}/files/${up.id}`);
       expect((await head(url, new URL(up.location).pathname)).status).toBe(200);
@@ -51,14 +45,14 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('is an absolute path with relativeLocation', async () => {
-      const { url } = await boot({ relativeLocation: true });
+      const { url } = await h.boot({ relativeLocation: true });
       const up = await createUpload(url, { length: 1 });
       expect(up.location).toBe(`/files/${up.id}`);
       expect((await head(url, up.location)).status).toBe(200);
     });
 
     it('follows a custom controller path', async () => {
-      const { url } = await boot({ path: 'media/uploads' });
+      const { url } = await h.boot({ path: 'media/uploads' });
       const up = await createUpload(url, { path: '/media/uploads', length: 1 });
       expect(up.location).toBe(`${url}/media/uploads/${up.id}`);
       expect((await head(url, `/media/uploads/${up.id}`)).status).toBe(200);
@@ -66,7 +60,7 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('includes the global prefix (absolute and relative)', async () => {
-      const { url } = await boot({}, { globalPrefix: 'api' });
+      const { url } = await h.boot({}, { globalPrefix: 'api' });
       const up = await createUpload(url, { path: '/api/files', length: 3 });
       expect(up.location).toBe(`${url}/api/files/${up.id}`);
       const res = await request(url, {
@@ -80,7 +74,7 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('includes the URI version and the global prefix under versioning', async () => {
-      const { url } = await boot(
+      const { url } = await h.boot(
         {},
         {
           globalPrefix: 'api',
@@ -103,7 +97,7 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('includes the global prefix with relativeLocation', async () => {
-      const { url } = await boot({ relativeLocation: true }, { globalPrefix: 'api' });
+      const { url } = await h.boot({ relativeLocation: true }, { globalPrefix: 'api' });
       const up = await createUpload(url, { path: '/api/files', length: 1 });
       expect(up.location).toBe(`/api/files/${up.id}`);
       expect((await head(url, up.location)).status).toBe(200);
@@ -114,25 +108,25 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'uploads.example.com' };
 
     it('honours X-Forwarded-Proto/Host from a trusted peer', async () => {
-      const { url } = await boot({ trustProxy: ['127.0.0.1'] });
+      const { url } = await h.boot({ trustProxy: ['127.0.0.1'] });
       const up = await createUpload(url, { length: 1, headers: forwarded });
       expect(up.location).toBe(`https://uploads.example.com/files/${up.id}`);
     });
 
     it('honours Forwarded from a trusted peer', async () => {
-      const { url } = await boot({ trustProxy: ['127.0.0.1'] });
+      const { url } = await h.boot({ trustProxy: ['127.0.0.1'] });
       const up = await createUpload(url, { length: 1, headers: { Forwarded: 'for=10.0.0.9;proto=https;host=fw.example.com' } });
       expect(up.location).toBe(`https://fw.example.com/files/${up.id}`);
     });
 
     it('ignores forwarding headers by default', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 1, headers: { ...forwarded, Forwarded: 'proto=https;host=fw.example.com' } });
       expect(up.location).toBe(`${url}/files/${up.id}`);
     });
 
     it('ignores forwarding headers from a peer that is not trusted', async () => {
-      const { url } = await boot({ trustProxy: ['10.1.2.3'] });
+      const { url } = await h.boot({ trustProxy: ['10.1.2.3'] });
       const up = await createUpload(url, { length: 1, headers: { ...forwarded, Forwarded: 'proto=https;host=fw.example.com' } });
       expect(up.location).toBe(`${url}/files/${up.id}`);
     });
@@ -146,7 +140,7 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     }
 
     it('adds allow-origin, Vary and expose headers on success', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 3, headers: { Origin: ORIGIN } });
       expectCors(up.res);
       const res = await head(url, up.uploadPath, { ...TUS, Origin: ORIGIN });
@@ -155,7 +149,7 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('adds them on error responses too (404, 412, 400)', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const notFound = await head(url, '/files/AAAAAAAAAAAAAAAAAAAAAA', { ...TUS, Origin: ORIGIN });
       expect(notFound.status).toBe(404);
       expectCors(notFound);
@@ -168,13 +162,13 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('sends no CORS headers without an Origin', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 1 });
       expect(header(up.res, 'access-control-allow-origin')).toBeUndefined();
     });
 
     it.each(['/files', '/files/AAAAAAAAAAAAAAAAAAAAAA'])('answers a preflight on %s', async (target) => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await request(url, {
         method: 'OPTIONS',
         path: target,
@@ -192,7 +186,7 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('cors: false sends no CORS headers at all', async () => {
-      const { url } = await boot({ cors: false });
+      const { url } = await h.boot({ cors: false });
       const up = await createUpload(url, { length: 1, headers: { Origin: ORIGIN } });
       const preflight = await request(url, {
         method: 'OPTIONS',
@@ -209,7 +203,7 @@ describe.each(ADAPTERS)('Location and CORS (%s)', (adapter: AdapterName) => {
     });
 
     it('an origin list admits listed origins and answers 403 to others', async () => {
-      const { url, dir } = await boot({ cors: { origins: ['https://good.example'] } });
+      const { url, dir } = await h.boot({ cors: { origins: ['https://good.example'] } });
       const good = await createUpload(url, { length: 1, headers: { Origin: 'https://good.example' } });
       expect(header(good.res, 'access-control-allow-origin')).toBe('https://good.example');
       const before = await listDir(dir);

@@ -2,9 +2,9 @@
 // client's data like any other key: stored, echoed byte-exact by HEAD, handed to handlers and events$
 // in null-prototype objects, and checked by a metadata DTO, which they can neither crash nor bypass.
 import { describe, expect, it } from 'vitest';
-import { TusModule, TusService, type TusEvent } from '../../src/index.js';
+import { TusService, type TusEvent } from '../../src/index.js';
 import { FileMetadataDto, KeepingComplete, KeepingPreCreate, MetadataSeen, MetadataSeenModule } from '../fixtures/metadata-keys.js';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header } from '../support/http.js';
 import { b64, createUpload, expectError, head, patch, post } from '../support/tus.js';
 import { runUpload } from '../support/tus-js-client.js';
@@ -34,29 +34,20 @@ function expectPlainData(metadata: Record<string, string | null> | undefined, ex
 }
 
 describe.each(ADAPTERS)('metadata keys are data (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Parameters<typeof TusModule.forRoot>[0] = {}, dir?: string) {
-    dir ??= await h.tempDir();
-    const app = await h.start(
-      adapter,
-      TusModule.forRoot({
-        directory: dir,
-        imports: [MetadataSeenModule],
-        preCreateHandler: KeepingPreCreate,
-        uploadCompleteHandler: KeepingComplete,
-        ...options,
-      }),
-    );
-    const tus = app.app.get(TusService, { strict: false });
-    const events: TusEvent[] = [];
-    const sub = tus.events$.subscribe((e) => events.push(e));
-    h.defer(() => sub.unsubscribe());
-    return { ...app, dir, events, seen: app.app.get(MetadataSeen, { strict: false }) };
-  }
+  const h = useTusHarness(
+    adapter,
+    { imports: [MetadataSeenModule], preCreateHandler: KeepingPreCreate, uploadCompleteHandler: KeepingComplete },
+    (app, h) => {
+      const tus = app.app.get(TusService, { strict: false });
+      const events: TusEvent[] = [];
+      const sub = tus.events$.subscribe((e) => events.push(e));
+      h.defer(() => sub.unsubscribe());
+      return { events, seen: app.app.get(MetadataSeen, { strict: false }) };
+    },
+  );
 
   it('any key is stored: 201, HEAD echoes the header byte-exact, handlers and events$ get it as plain data', async () => {
-    const { url, seen, events } = await boot();
+    const { url, seen, events } = await h.boot();
     for (const key of KEYS) {
       for (const [raw, expected] of [
         [`filename ${b64('a.txt')},${key} ${b64(`v-${key}`)}`, [['filename', 'a.txt'], [key, `v-${key}`]]],
@@ -80,12 +71,12 @@ describe.each(ADAPTERS)('metadata keys are data (%s)', (adapter: AdapterName) =>
   });
 
   it('read back from disk after a restart, the keys are still plain data', async () => {
-    const first = await boot();
+    const first = await h.boot();
     const raws = KEYS.map((key) => `${key} ${b64(`v-${key}`)}`);
     const uploads = [];
     for (const raw of raws) uploads.push(await createUpload(first.url, { length: 1, metadata: raw }));
     await first.close();
-    const { url, seen, events } = await boot({}, first.dir);
+    const { url, seen, events } = await h.boot({}, { dir: first.dir });
     for (const [i, key] of KEYS.entries()) {
       expect(header(await head(url, uploads[i].uploadPath), 'upload-metadata'), key).toBe(raws[i]);
       expect((await patch(url, uploads[i].uploadPath, 0, 'x')).status, key).toBe(204);
@@ -98,7 +89,7 @@ describe.each(ADAPTERS)('metadata keys are data (%s)', (adapter: AdapterName) =>
   });
 
   it('a metadata DTO checks the real values whatever the other keys: never a 500, never skipped', async () => {
-    const { url } = await boot({ metadata: FileMetadataDto });
+    const { url } = await h.boot({ metadata: FileMetadataDto });
     for (const key of KEYS) {
       for (const raw of [`filename ${b64('a.txt')},${key} ${b64('x')}`, `${key},filename ${b64('a.txt')},filetype ${b64('text/plain')}`]) {
         const ok = await post(url, { length: 1, metadata: raw });
@@ -115,7 +106,7 @@ describe.each(ADAPTERS)('metadata keys are data (%s)', (adapter: AdapterName) =>
   });
 
   it('tus-js-client sends such keys like any other: stored as data, and the DTO still refuses a bad value', async () => {
-    const { url, seen } = await boot({ metadata: FileMetadataDto });
+    const { url, seen } = await h.boot({ metadata: FileMetadataDto });
     const metadata = { filename: 'a.txt', constructor: 'c', toString: 't', hasOwnProperty: 'h' };
     const { upload, done } = runUpload(Buffer.from('hello'), { endpoint: `${url}/files`, metadata });
     await done;

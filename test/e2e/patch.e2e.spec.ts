@@ -2,7 +2,7 @@
 // on both adapters.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName, type TusForRootOptions } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { chunked, header, headerTokens, request } from '../support/http.js';
 import {
   OCTET,
@@ -23,17 +23,11 @@ import {
 const MAX = 1024 * 1024;
 
 describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Partial<NonNullable<TusForRootOptions>> = {}) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir, maxSize: MAX, ...options } });
-    return { ...app, dir };
-  }
+  const h = useTusHarness(adapter, { maxSize: MAX });
 
   describe('PATCH', () => {
     it('appends: 204, new Upload-Offset, Upload-Expires while incomplete, none once complete', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 10 });
       const first = await patch(url, up.uploadPath, 0, 'hello');
       expect(first.status).toBe(204);
@@ -52,7 +46,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('accepts a chunked body and Content-Type parameters / upper case', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 6 });
       const res = await patch(url, up.uploadPath, 0, chunked('ab', 'cd', 'ef'), {
         'Content-Type': 'Application/Offset+Octet-Stream; charset=binary',
@@ -70,7 +64,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
       ['application/json', 'application/json', '{"a":1}'],
       ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'a=1'],
     ])('Content-Type %s → 415, nothing written', async (_name, contentType, body) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 10 });
       const headers: Record<string, string> = { ...TUS, 'Upload-Offset': '0' };
       if (contentType) headers['Content-Type'] = contentType;
@@ -81,7 +75,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('an empty PATCH with another Content-Type gets the tus 415 too (Fastify parses labelled empty bodies)', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 10 });
       const res = await request(url, {
         method: 'PATCH',
@@ -96,7 +90,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
       ['abc', 'abc'],
       ['-1', '-1'],
     ])('Upload-Offset %s → 400, nothing written', async (_name, offset) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const headers: Record<string, string> = { ...TUS, 'Content-Type': OCTET };
       if (offset !== undefined) headers['Upload-Offset'] = offset;
@@ -106,7 +100,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('a mismatching Upload-Offset is 409 and changes nothing', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 10, body: 'abc' });
       for (const offset of [0, 2, 4]) {
         const res = await patch(url, up.uploadPath, offset, 'xyz');
@@ -117,7 +111,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('an unknown upload is 404', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await patch(url, '/files/AAAAAAAAAAAAAAAAAAAAAA', 0, 'hello');
       expectError(res, 404);
       expect(header(res, 'upload-offset')).toBeUndefined();
@@ -125,7 +119,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('a body longer than the rest with Content-Length is 413 before writing', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const res = await patch(url, up.uploadPath, 0, '0123456789');
       expectError(res, 413);
@@ -134,7 +128,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('a chunked overrun stores up to the length, then 413', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const res = await patch(url, up.uploadPath, 0, chunked('0123', '456789'));
       expectError(res, 413);
@@ -143,7 +137,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('on a complete upload: empty body → 204 unchanged, non-empty → 413', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 3, body: 'abc' });
       const empty = await patch(url, up.uploadPath, 3, Buffer.alloc(0));
       expect(empty.status).toBe(204);
@@ -155,7 +149,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
 
   describe('deferred length on PATCH', () => {
     it('Upload-Length on a PATCH with data declares the length and completes', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { deferred: true });
       const first = await patch(url, up.uploadPath, 0, 'abc');
       expect(first.status).toBe(204);
@@ -172,7 +166,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('an empty PATCH that only declares Upload-Length = offset completes the upload', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { deferred: true });
       expect((await patch(url, up.uploadPath, 0, 'abcd')).status).toBe(204);
       const res = await patch(url, up.uploadPath, 4, Buffer.alloc(0), { 'Upload-Length': '4' });
@@ -188,7 +182,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('an empty PATCH may declare a length above the offset; the upload continues', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { deferred: true, body: 'ab' });
       const res = await patch(url, up.uploadPath, 2, Buffer.alloc(0), { 'Upload-Length': '4' });
       expect(res.status).toBe(204);
@@ -199,14 +193,14 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('Upload-Length that differs from the known length → 400', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       expectError(await patch(url, up.uploadPath, 0, 'ab', { 'Upload-Length': '6' }), 400);
       expect(await offsetOf(url, up.uploadPath)).toBe(0);
     });
 
     it('Upload-Length below the offset → 400; above maxSize → 413', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { deferred: true, body: 'abcd' });
       expectError(await patch(url, up.uploadPath, 4, Buffer.alloc(0), { 'Upload-Length': '3' }), 400);
       expectError(await patch(url, up.uploadPath, 4, Buffer.alloc(0), { 'Upload-Length': String(MAX + 1) }), 413);
@@ -219,7 +213,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
 
   describe('DELETE', () => {
     it('terminates: 204, data removed, then HEAD/PATCH/DELETE → 410', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 10, body: 'abc' });
       const res = await del(url, up.uploadPath);
       expect(res.status).toBe(204);
@@ -234,7 +228,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('a completed upload can be terminated too', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 3, body: 'abc' });
       expect((await del(url, up.uploadPath)).status).toBe(204);
       expect((await head(url, up.uploadPath)).status).toBe(410);
@@ -244,7 +238,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
 
   describe('X-HTTP-Method-Override', () => {
     it('POST + PATCH override appends', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const res = await request(url, {
         method: 'POST',
@@ -258,7 +252,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('POST + HEAD override reports the offset', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 5, body: 'ab' });
       const res = await request(url, {
         method: 'POST',
@@ -271,7 +265,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('POST + DELETE override terminates', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const res = await request(url, {
         method: 'POST',
@@ -284,7 +278,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('POST /files + OPTIONS override answers like OPTIONS', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await request(url, {
         method: 'POST',
         path: '/files',
@@ -297,7 +291,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it.each(['patch', 'PUT', 'GET', 'POST'])('override value %s → 405, nothing changes', async (value) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const res = await request(url, {
         method: 'POST',
@@ -311,7 +305,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('is not honoured on a real PATCH', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const res = await patch(url, up.uploadPath, 0, 'hello', { 'X-HTTP-Method-Override': 'DELETE' });
       expect(res.status).toBe(204);
@@ -323,7 +317,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
 
   describe('other methods', () => {
     it('PUT → 405 with Allow', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const res = await request(url, {
         method: 'PUT',
@@ -340,7 +334,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('GET of a completed upload downloads it with safe headers', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const data = Buffer.from([0, 1, 2, 250, 251, 252, 60, 104, 116, 109, 108, 62]);
       const up = await createUpload(url, { length: data.length, body: data, metadata: 'filetype dGV4dC9odG1s' });
       const res = await request(url, { method: 'GET', path: up.uploadPath, headers: TUS });
@@ -352,7 +346,7 @@ describe.each(ADAPTERS)('PATCH, DELETE, override, GET (%s)', (adapter: AdapterNa
     });
 
     it('GET of an incomplete upload → 404', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 5, body: 'ab' });
       const res = await request(url, { method: 'GET', path: up.uploadPath, headers: TUS });
       expect(res.status).toBe(404);

@@ -2,7 +2,7 @@
 // OPTIONS, Tus-Resumable/412, POST (creation, defer-length, errors), creation-with-upload, HEAD.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName, type TusForRootOptions } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { chunked, header, headerTokens, request } from '../support/http.js';
 import {
   OCTET,
@@ -32,17 +32,11 @@ const EXTENSIONS = [
 const MAX = 1024 * 1024;
 
 describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot(options: Partial<NonNullable<TusForRootOptions>> = {}) {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir, maxSize: MAX, ...options } });
-    return { ...app, dir };
-  }
+  const h = useTusHarness(adapter, { maxSize: MAX });
 
   describe('OPTIONS', () => {
     it('answers 204 with Tus-Version, Tus-Extension and Tus-Max-Size, without Tus-Resumable in the request', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       for (const target of ['/files', '/files/AAAAAAAAAAAAAAAAAAAAAA']) {
         const res = await request(url, { method: 'OPTIONS', path: target });
         expect(res.status).toBe(204);
@@ -54,14 +48,14 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('never answers 412, even to an unsupported Tus-Resumable', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await request(url, { method: 'OPTIONS', path: '/files', headers: { 'Tus-Resumable': '0.2.2' } });
       expect(res.status).toBe(204);
       expect(header(res, 'tus-version')).toBe('1.0.0');
     });
 
     it('leaves Tus-Max-Size out when no maxSize is configured', async () => {
-      const { url } = await boot({ maxSize: undefined });
+      const { url } = await h.boot({ maxSize: undefined });
       const res = await request(url, { method: 'OPTIONS', path: '/files' });
       expect(res.status).toBe(204);
       expect(header(res, 'tus-max-size')).toBeUndefined();
@@ -70,7 +64,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
 
   describe('Tus-Resumable (412)', () => {
     it('a POST without Tus-Resumable is 412 with Tus-Version and creates nothing', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await request(url, { method: 'POST', path: '/files', headers: { 'Upload-Length': '5' } });
       expectError(res, 412);
       expect(header(res, 'tus-version')).toBe('1.0.0');
@@ -79,7 +73,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('PATCH and DELETE without Tus-Resumable are 412 and change nothing', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const p = await request(url, {
         method: 'PATCH',
@@ -99,7 +93,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('HEAD and GET are allowed without Tus-Resumable', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 2, body: 'hi' });
       const res = await head(url, up.uploadPath, {});
       expect(res.status).toBe(200);
@@ -110,7 +104,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('an unsupported Tus-Resumable is 412 on POST, HEAD, PATCH, DELETE and GET and changes nothing', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 5 });
       const bad = { 'Tus-Resumable': '0.2.2' };
       const before = await listDir(dir);
@@ -138,7 +132,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
 
   describe('POST (creation)', () => {
     it('creates an upload: 201, absolute Location, Upload-Offset 0, Upload-Expires, files in the directory', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 10 });
       expectTus(up.res);
       expect(up.location).toBe(`${url}/files/${up.id}`);
@@ -150,14 +144,14 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('two uploads get different ids', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const a = await createUpload(url, { length: 1 });
       const b = await createUpload(url, { length: 1 });
       expect(a.id).not.toBe(b.id);
     });
 
     it('Upload-Defer-Length: 1 creates an upload of unknown length', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { deferred: true });
       expect(header(up.res, 'upload-offset')).toBe('0');
       const res = await head(url, up.uploadPath);
@@ -168,7 +162,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('Upload-Length: 0 is complete at once (no Upload-Expires, GET gives an empty body)', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 0 });
       expect(header(up.res, 'upload-offset')).toBe('0');
       expect(header(up.res, 'upload-expires')).toBeUndefined();
@@ -182,7 +176,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('length equal to maxSize is accepted, one byte more is 413', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       await createUpload(url, { length: MAX });
       const before = await listDir(dir);
       expectError(await post(url, { length: MAX + 1 }), 413);
@@ -197,7 +191,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
       ['malformed Upload-Metadata', { 'Upload-Length': '5', 'Upload-Metadata': 'filename !!!' }],
       ['duplicate metadata keys', { 'Upload-Length': '5', 'Upload-Metadata': 'a YQ==,a Yg==' }],
     ])('%s → 400, nothing created', async (_name, headers) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await post(url, { headers });
       expectError(res, 400);
       expect(res.body.length).toBeGreaterThan(0);
@@ -208,7 +202,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
 
   describe('creation-with-upload', () => {
     it('stores the whole body and answers Upload-Offset = length', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 11, body: 'hello world' });
       expect(header(up.res, 'upload-offset')).toBe('11');
       expect(header(up.res, 'upload-expires')).toBeUndefined();
@@ -217,7 +211,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('stores a first chunk; the rest follows with PATCH', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 10, body: 'hello' });
       expect(header(up.res, 'upload-offset')).toBe('5');
       expectExpiresHeader(up.res, 86_400_000);
@@ -228,14 +222,14 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('accepts a chunked body (no Content-Length)', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { length: 9, body: chunked('abc', 'def', 'ghi') });
       expect(header(up.res, 'upload-offset')).toBe('9');
       expect((await readData(dir, up.id)).toString()).toBe('abcdefghi');
     });
 
     it('accepts a body with a deferred length', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const up = await createUpload(url, { deferred: true, body: 'abc' });
       expect(header(up.res, 'upload-offset')).toBe('3');
       const res = await head(url, up.uploadPath);
@@ -244,7 +238,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('Content-Length > Upload-Length is 413 before anything is created', async () => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await post(url, { length: 3, body: 'too long' });
       expectError(res, 413);
       expect(header(res, 'location')).toBeUndefined();
@@ -256,7 +250,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
       ['application/octet-stream', 'hello'],
       ['application/json', '{"a":1}'],
     ])('a non-empty body with Content-Type %s is 415, nothing created', async (contentType, body) => {
-      const { url, dir } = await boot();
+      const { url, dir } = await h.boot();
       const res = await post(url, { length: 10, headers: { 'Content-Type': contentType }, body });
       expectError(res, 415);
       expect(await listDir(dir)).toEqual([]);
@@ -265,7 +259,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
 
   describe('HEAD', () => {
     it('reports offset, length, no-store, the metadata byte-exact and Upload-Expires', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       // Unusual order, a key without value, padding variants: must come back exactly as sent.
       const metadata = 'zeta MQ==,filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential,a YWI=';
       const up = await createUpload(url, { length: 20, metadata, body: 'abc' });
@@ -283,7 +277,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('has no Upload-Metadata when none was sent', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const up = await createUpload(url, { length: 1 });
       const res = await head(url, up.uploadPath);
       expect(res.status).toBe(200);
@@ -291,7 +285,7 @@ describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {
     });
 
     it('an unknown id is 404 without Upload-Offset', async () => {
-      const { url } = await boot();
+      const { url } = await h.boot();
       const res = await head(url, '/files/AAAAAAAAAAAAAAAAAAAAAA');
       expect(res.status).toBe(404);
       expectTus(res);

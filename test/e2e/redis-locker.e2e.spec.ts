@@ -63,6 +63,7 @@ describe.runIf(redisServerAvailable())('Redis locker e2e', () => {
       return client;
     }
 
+    // Local, not useTusHarness: two apps share one FileStore and a Redis key prefix, each with its own locker.
     async function boot() {
       const dir = await h.tempDir();
       const store = new FileStore({ directory: dir });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ADAPTERS, useHarness, type AdapterName } from '../support/app.js';
+import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { header } from '../support/http.js';
 import { head, readData, sha256 } from '../support/tus.js';
 import { MemoryUrlStorage, idOf, runUpload, type UploadInput, type UploadOptions } from '../support/tus-js-client.js';
@@ -11,16 +11,10 @@ import { MemoryUrlStorage, idOf, runUpload, type UploadInput, type UploadOptions
 const KiB = 1024;
 
 describe.each(ADAPTERS)('tus-js-client (%s)', (adapter: AdapterName) => {
-  const h = useHarness();
-
-  async function boot() {
-    const dir = await h.tempDir();
-    const app = await h.start(adapter, { options: { directory: dir } });
-    return { ...app, dir, endpoint: `${app.url}/files` };
-  }
+  const h = useTusHarness(adapter, {}, (app) => ({ endpoint: `${app.url}/files` }));
 
   it('uploads a Buffer in one PATCH', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const source = randomBytes(1024 * KiB + 7);
     const { upload, done, sent } = runUpload(source, { endpoint, metadata: { filename: 'plain.bin' } });
     await done;
@@ -30,7 +24,7 @@ describe.each(ADAPTERS)('tus-js-client (%s)', (adapter: AdapterName) => {
   });
 
   it('uploads in chunks (chunkSize)', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const CHUNK = 100 * KiB;
     const source = randomBytes(1024 * KiB + 123);
     const { upload, done, sent } = runUpload(source, { endpoint, chunkSize: CHUNK });
@@ -42,7 +36,7 @@ describe.each(ADAPTERS)('tus-js-client (%s)', (adapter: AdapterName) => {
   });
 
   it('resumes after abort() via findPreviousUploads and a URL storage', async () => {
-    const { url, dir, endpoint } = await boot();
+    const { url, dir, endpoint } = await h.boot();
     const CHUNK = 64 * KiB;
     const source = randomBytes(1024 * KiB);
     const urlStorage = new MemoryUrlStorage();
@@ -87,7 +81,7 @@ describe.each(ADAPTERS)('tus-js-client (%s)', (adapter: AdapterName) => {
   });
 
   it('uploads a stream of unknown length (deferred), ending with an empty PATCH + Upload-Length', async () => {
-    const { url, dir, endpoint } = await boot();
+    const { url, dir, endpoint } = await h.boot();
     const CHUNK = 64 * KiB;
     const source = randomBytes(4 * CHUNK);
     const pieces = Array.from({ length: 16 }, (_, i) => source.subarray(i * 16 * KiB, (i + 1) * 16 * KiB));
@@ -124,7 +118,7 @@ describe.each(ADAPTERS)('tus-js-client (%s)', (adapter: AdapterName) => {
   });
 
   it('uploads with overridePatchMethod (POST + X-HTTP-Method-Override: PATCH)', async () => {
-    const { dir, endpoint } = await boot();
+    const { dir, endpoint } = await h.boot();
     const source = randomBytes(300 * KiB);
     const { upload, done, sent } = runUpload(source, { endpoint, chunkSize: 128 * KiB, overridePatchMethod: true });
     await done;

@@ -39,6 +39,7 @@ describe.skipIf(!(s3ServerAvailable('swift') && redisServerAvailable()))('S3Stor
   describe.each(ADAPTERS)('%s', (adapter: AdapterName) => {
     const h = useHarness();
 
+    // Local, not useTusHarness: a scale-out pair on this file's S3 and Redis servers.
     /** Two instances on one bucket prefix and one Redis key prefix, each with its own store and connection. */
     async function boot(partSize = PART) {
       const run = ++runs;

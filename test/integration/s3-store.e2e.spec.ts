@@ -40,6 +40,7 @@ for (const kind of ['swift', 'rgw'] as S3ServerKind[]) {
       await server?.stop();
     }, 60_000);
 
+    // Local, not useTusHarness: the app runs on an S3Store of this server (fresh prefix per run), no directory.
     async function boot(adapter: AdapterName) {
       const prefix = `run${++runs}/`;
       const store = new S3Store({ clientConfig: server.clientConfig, bucket, prefix, partSize: P });

@@ -152,3 +152,50 @@ export function useHarness(): Harness {
     },
   };
 }
+
+/** What `boot` passes to `TusModule.forRoot`, merged over the harness defaults. */
+export type TusBootOptions = Partial<NonNullable<TusForRootOptions>>;
+
+export interface BootStartOptions extends StartOptions {
+  /** Serve this directory instead of a fresh temp dir (a restart on the same uploads). */
+  dir?: string;
+}
+
+/** A started app and its directory (the file store's root unless the options bring a `store`). */
+export interface BootedTusApp extends TusApp {
+  dir: string;
+}
+
+export interface TusHarness<Extras extends object> extends Harness {
+  readonly adapter: AdapterName;
+  /**
+   * `TusModule.forRoot({ directory: <fresh temp dir>, ...defaults, ...options })` on the harness's adapter,
+   * closed after the test; returns the app, its `dir` and the harness's extras for it. `options` may be
+   * built on the directory (a store of your own there); with a `store` no `directory` is passed.
+   */
+  boot(options?: TusBootOptions | ((dir: string) => TusBootOptions), start?: BootStartOptions): Promise<BootedTusApp & Extras>;
+}
+
+/**
+ * The e2e set-up shared by the adapter-parametrised specs. Call at describe level inside
+ * `describe.each(ADAPTERS)`; `defaults` are that spec's options for every boot, and `extras` adds what its
+ * tests read off a started app (an injected fixture, the creation endpoint, a client agent, ...).
+ */
+export function useTusHarness<Extras extends object = object>(
+  adapter: AdapterName,
+  defaults: TusBootOptions = {},
+  extras?: (app: BootedTusApp, h: Harness) => Extras | Promise<Extras>,
+): TusHarness<Extras> {
+  const h = useHarness();
+  return {
+    ...h,
+    adapter,
+    async boot(options = {}, { dir, ...start } = {}) {
+      const directory = dir ?? (await h.tempDir());
+      const merged = { ...defaults, ...(typeof options === 'function' ? options(directory) : options) };
+      const forRoot = merged.store ? merged : { directory, ...merged };
+      const app = { ...(await h.start(adapter, { options: forRoot }, start)), dir: directory };
+      return { ...app, ...((await extras?.(app, h)) as Extras) };
+    },
+  };
+}
