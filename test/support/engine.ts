@@ -7,7 +7,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { FileStore, MemoryLocker, TusError } from '../../src/index.js';
+import { IetfDraft } from '../../src/protocol/ietf-draft.js';
 import { TusEngine, type TusEngineConfig } from '../../src/protocol/tus-engine.js';
+import { TusV1 } from '../../src/protocol/tus-v1.js';
+import { UploadOperations } from '../../src/protocol/upload-operations.js';
 import type { TusRequest } from '../../src/protocol/tus-request.js';
 import { TUS_VERSION } from './tus.js';
 
@@ -36,7 +39,7 @@ export async function engineOn(dir: string, overrides: EngineOverrides = {}): Pr
   const store = new FileStore({ directory: dir });
   await store.init();
   const { maxSize, ...rest } = overrides;
-  const engine = new TusEngine({
+  const config: TusEngineConfig = {
     store,
     locker: new MemoryLocker(),
     hooks: {},
@@ -54,7 +57,14 @@ export async function engineOn(dir: string, overrides: EngineOverrides = {}): Pr
     completion: { background: false, retryDelay: 5000 },
     download: { enabled: true, incomplete: false },
     ...rest,
-  });
+  };
+  // Built as the module's providers build it: one set of operations under both protocol front ends.
+  const operations = new UploadOperations(config);
+  const metadataLimits = { maxSize: config.maxMetadataSize, maxPairs: config.maxMetadataPairs };
+  const engine = new TusEngine(
+    new TusV1(operations, { metadataLimits, download: config.download }),
+    new IetfDraft(operations, metadataLimits, operations.capabilities.staging),
+  );
   return {
     store,
     async handle(req) {
