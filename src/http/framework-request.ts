@@ -51,8 +51,8 @@ export function takeNodeResponse(reply: FrameworkReply): ServerResponse {
 const OVERRIDABLE = new Set(['PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 /**
- * `X-HTTP-Method-Override` is honoured on POST only (§8 D5), matching the value exactly; any other
- * value comes back as is and is refused with 405 by the engine.
+ * `X-HTTP-Method-Override` is honoured on POST only (it serves clients limited to GET and POST; a GET
+ * must stay safe), matching the value exactly; any other value comes back as is and gets 405.
  */
 export function effectiveMethod(raw: IncomingMessage): string {
   const method = raw.method ?? 'GET';

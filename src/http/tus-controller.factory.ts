@@ -24,7 +24,7 @@ type Guard = Type<CanActivate> | CanActivate;
 
 /**
  * A controller class per registration: each has its own path and guards, which decorators on one
- * shared class could not give two registrations (nestjs-12.md §2.4).
+ * shared class could not give two registrations (Nest reads route and guard metadata from the class).
  *
  * Guards go on every route but OPTIONS: browser preflights carry no credentials. `@Head` is declared
  * before `@Get` for the same path: Express would answer HEAD with the GET route, and Fastify refuses

@@ -70,7 +70,7 @@ export class TusResponder {
   private writeHead(raw: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>): void {
     res.statusCode = status;
     // Each protocol names its version on every answer, errors and guard rejections included; a draft
-    // answer must not claim to be tus (tus-protocol.md §5.6).
+    // answer must not claim to be tus: it carries no Tus-Resumable.
     const draftVersion = draftInteropVersion(raw.headers);
     if (draftVersion === undefined) res.setHeader('Tus-Resumable', TUS_VERSION);
     else res.setHeader('Upload-Draft-Interop-Version', String(draftVersion));

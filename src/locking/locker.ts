@@ -1,5 +1,5 @@
 /**
- * Per-upload mutual exclusion with "newest wins" semantics (tus-protocol.md §4.3, §8 D14):
+ * Per-upload mutual exclusion with "newest wins" semantics, as tusd does:
  * a request that wants a held lock asks the holder to let go, and waits until it has.
  * The holder stops reading its body, keeps what it wrote, and releases.
  *

@@ -22,7 +22,7 @@ export function parseUploadConcat(raw: string | string[] | undefined): ConcatReq
 /**
  * The id a partial upload URL names. It must point into this endpoint: its path, less the id, must
  * end with the endpoint's collection path (a proxy may add a public prefix, and the host is not
- * compared because a proxied public host legitimately differs). Anything else is refused (§8 D10).
+ * compared because a proxied public host legitimately differs). Anything else is refused (400): a part is never fetched from another server.
  */
 export function partIdFromUrl(url: string, collectionUrl: string): string {
   const base = new URL(collectionUrl, 'http://collection.invalid');

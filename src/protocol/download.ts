@@ -46,8 +46,8 @@ export function headContentLength(policy: DownloadPolicy, offset: number | undef
 }
 
 /**
- * GET of an upload URL: the bytes stored, not part of tus (tusd's addition, tus-protocol.md §4.2,
- * §8 D19). A single `Range` gives 206, `If-None-Match` 304, `If-Range` guards a resumed download.
+ * GET of an upload URL: the bytes stored, not part of tus (tusd's addition; HEAD framing
+ * follows it). A single `Range` gives 206, `If-None-Match` 304, `If-Range` guards a resumed download.
  *
  * Served bytes come from client input, so the type and disposition are chosen to keep them from
  * running in this origin: see {@link servedType}. No lock is taken (as for HEAD): bytes below the

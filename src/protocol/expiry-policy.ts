@@ -29,7 +29,7 @@ export class ExpiryPolicy {
     return at !== undefined && at <= now;
   }
 
-  /** The `Upload-Expires` value: only for incomplete uploads (§8 D17). */
+  /** The `Upload-Expires` value: only for incomplete uploads: it tells when an unfinished upload can no longer be resumed. */
   header(upload: StoredUpload): string | undefined {
     if (isComplete(upload) || this.incompleteAfter === 0) return undefined;
     return new Date(upload.updatedAt + this.incompleteAfter).toUTCString();

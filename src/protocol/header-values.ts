@@ -4,7 +4,7 @@ import { SUPPORTED_VERSIONS, TUS_VERSION } from './tus-headers.js';
 /** A request header as Node hands it: absent, one value, or (set-cookie only) several. */
 export type HeaderValue = string | string[] | undefined;
 
-// `0`, or a digit 1-9 followed by digits: no sign, no leading zero, no exponent (§8 D20).
+// `0`, or a digit 1-9 followed by digits: no sign, no leading zero, no exponent: `Number()` would accept `1e3`, `+5`, `0x10`.
 const CANONICAL_INTEGER = /^(?:0|[1-9][0-9]*)$/;
 const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER).length;
 
@@ -29,7 +29,7 @@ function headerCode(name: string): string {
   return name.toUpperCase().replace(/-/g, '_');
 }
 
-/** 412 unless the request speaks a version we support. `required` false lets a missing header pass (§8 D1). */
+/** 412 unless the request speaks a version we support. `required` false lets a missing header pass (OPTIONS need not send one). */
 export function checkTusResumable(raw: HeaderValue, required: boolean): void {
   if (raw === undefined) {
     if (!required) return;
@@ -44,7 +44,7 @@ function versionError(message: string): TusError {
   return new TusError(412, 'ERR_UNSUPPORTED_VERSION', message, { 'Tus-Version': SUPPORTED_VERSIONS.join(',') });
 }
 
-/** The media-type essence: `Application/Offset+Octet-Stream; charset=x` → `application/offset+octet-stream` (§8 D3). */
+/** The media-type essence: `Application/Offset+Octet-Stream; charset=x` → `application/offset+octet-stream`: media types are case-insensitive and may carry parameters (RFC 9110 §8.3.1). */
 export function mediaType(raw: HeaderValue): string | undefined {
   if (raw === undefined) return undefined;
   const value = Array.isArray(raw) ? raw[0] : raw;

@@ -7,7 +7,7 @@ export interface ServedType {
 const FALLBACK_TYPE = 'application/octet-stream';
 
 /**
- * Types shown in place (`Content-Disposition: inline`): tusd's list (tus-protocol.md §4.2), media
+ * Types shown in place (`Content-Disposition: inline`): tusd's list of images, audio, video and plain text, media
  * that cannot run script. HTML, SVG and PDF are left out on purpose: they can, in this origin.
  */
 const INLINE_TYPES: ReadonlySet<string> = new Set([

@@ -101,7 +101,7 @@ export class TusV1 {
     if (defer !== undefined) this.requireCapability('deferredLength', 'Upload-Defer-Length');
     const metadata = this.metadataOf(req);
 
-    // creation-with-upload: a body is taken only when labelled as tus bytes (§8 D7).
+    // creation-with-upload: a body is taken only when labelled as tus bytes (`Content-Type: application/offset+octet-stream`); any other body is ignored, as tusd does.
     const withBody = mediaType(req.headers[H.contentType]) === OFFSET_CONTENT_TYPE;
     if (!withBody && hasBody(req)) {
       throw unsupportedMediaType('a POST body must have Content-Type: application/offset+octet-stream');
@@ -120,7 +120,7 @@ export class TusV1 {
 
   private async createFinal(req: TusRequest, concat: Extract<ConcatRequest, { kind: 'final' }>): Promise<TusResponse> {
     if (req.headers[H.uploadLength] !== undefined || req.headers[H.uploadDeferLength] !== undefined) {
-      throw badRequest('ERR_INVALID_CONCAT', 'a final upload takes its length from its parts: send no Upload-Length or Upload-Defer-Length (§8 D11)');
+      throw badRequest('ERR_INVALID_CONCAT', 'a final upload takes its length from its parts: send no Upload-Length or Upload-Defer-Length');
     }
     if (hasBody(req)) throw finalNotWritable();
     const { upload, location } = await this.operations.createFinal(req, concat, this.metadataOf(req));

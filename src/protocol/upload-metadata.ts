@@ -18,7 +18,7 @@ const KEY = /^[\x21-\x2b\x2d-\x7e]+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
- * Parses `Upload-Metadata` strictly (§8 D4): malformed pairs, bad Base64 and duplicate keys are a 400.
+ * Parses `Upload-Metadata` strictly, as tusd does: malformed pairs, bad Base64 and duplicate keys are a 400.
  * Values decode as UTF-8; a key without value maps to null. The raw header is what HEAD echoes.
  */
 export function parseUploadMetadata(raw: string, limits: MetadataLimits): UploadMetadata {

@@ -103,7 +103,7 @@ export class UploadOperations {
         upload = written.upload;
         wholeBody = written.wholeBody;
         if (written.failure && written.refused) {
-          // A refused checksummed first chunk: the upload is not created at all (§8 D16).
+          // A refused checksummed first chunk: the upload is not created at all: the client's creation failed as a whole, as if never sent.
           await this.config.store.forget(id);
           throw written.failure;
         }
@@ -212,7 +212,7 @@ export class UploadOperations {
         throw new TusError(413, 'ERR_UPLOAD_SIZE_EXCEEDED', `the body (${declaredBody} bytes) goes past Upload-Length (${upload.length}) from offset ${spec.offset}`);
       }
       if (isComplete(upload) && !hasBody(req, declaredBody)) {
-        // An empty request only declaring the final length completes the upload here (§6.4).
+        // An empty request only declaring the final length completes the upload here (IETF draft: an append with `Upload-Complete: ?1` and no content).
         if (!wasComplete) await this.completed(upload, req.context, req.params);
         return upload;
       }

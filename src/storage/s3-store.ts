@@ -28,7 +28,7 @@ export type { S3ClientLike, S3ClientSettings } from './s3/s3-api.js';
 export interface S3StoreOptions {
   /** The bucket; it must exist unless `createBucket` is set. */
   bucket: string;
-  /** An `S3Client` of your own (set its checksum options as the README says); otherwise one is built from `clientConfig`. */
+  /** An `S3Client` of your own (set its checksum options as docs/s3.md says); otherwise one is built from `clientConfig`. */
   client?: S3ClientLike;
   /** Settings for the client the store builds: region, endpoint, credentials, … */
   clientConfig?: S3ClientSettings;
@@ -57,8 +57,8 @@ export interface S3StoreOptions {
  * The upload store on S3 or an S3-compatible service (`@aws-sdk/client-s3`, loaded on first use).
  * Each upload is one multipart upload; its info, progress and tombstone live in `<prefix><id>.info`
  * beside it. Nothing is kept in process memory between calls and nothing is written to local disk:
- * every instance reads the same offset, which is always what is durably in the bucket. See README,
- * "S3-compatible storage", for the key layout and the settings per provider.
+ * every instance reads the same offset, which is always what is durably in the bucket. docs/s3.md
+ * has the key layout and the settings per provider.
  */
 export class S3Store implements UploadStore {
   readonly bucket: string;

@@ -22,7 +22,7 @@ export interface S3ClientSettings {
   endpoint?: string;
   forcePathStyle?: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Default `'WHEN_REQUIRED'` (see the README: local S3 servers reject the SDK's default checksums). */
+  /** Default `'WHEN_REQUIRED'` (docs/s3.md: local S3 servers reject the SDK's default checksums). */
   requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
   /** Default `'WHEN_REQUIRED'`. */
   responseChecksumValidation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
