@@ -3,7 +3,7 @@ export { TusService } from './tus.service.js';
 export { PRE_CREATE_HANDLER, PRE_TERMINATE_HANDLER, TUS_MODULE_OPTIONS, UPLOAD_COMPLETE_HANDLER } from './tus.constants.js';
 export { InjectTusService, getTusServiceToken } from './decorators/inject-tus-service.decorator.js';
 export type { TusEvent } from './protocol/tus-events.js';
-export type { DataRate } from './protocol/body-reader.js';
+export type { DataRate } from './protocol/uploads/body-reader.js';
 export type { TusModuleOptions, TusModuleExtras, TusCorsOptions, TusOptionsFactory, MaxSizeResolver, PrincipalResolver } from './tus-options.js';
 export type { TusMetricsOptions } from './tus-options.js';
 export type { TusHealthOptions, TusHealthReport } from './operations/health-check.js';

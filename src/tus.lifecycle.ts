@@ -14,7 +14,7 @@ import type { Subject } from 'rxjs';
 import { answerHeaderOverflow } from './http/header-overflow.js';
 import type { GracefulShutdown } from './operations/graceful-shutdown.js';
 import type { TusEvent } from './protocol/tus-events.js';
-import { UploadOperations } from './protocol/upload-operations.js';
+import { UploadOperations } from './protocol/uploads/upload-operations.js';
 import { FileStore } from './storage/file-store.js';
 import type { UploadStore } from './storage/upload-store.js';
 import { TUS_EVENTS, TUS_RESOLVED_OPTIONS, TUS_SHUTDOWN, TUS_STORE } from './tus.constants.js';

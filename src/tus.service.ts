@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Observable, Subject } from 'rxjs';
 import { checkTusHealth, countPendingCompletions, type TusHealthOptions, type TusHealthReport } from './operations/health-check.js';
 import type { TusEvent } from './protocol/tus-events.js';
-import { UploadOperations } from './protocol/upload-operations.js';
+import { UploadOperations } from './protocol/uploads/upload-operations.js';
 import type { UploadRecord } from './protocol/upload-record.js';
 import type { ByteSpan, UploadStore } from './storage/upload-store.js';
 import { TUS_EVENTS, TUS_RESOLVED_OPTIONS, TUS_STORE } from './tus.constants.js';

@@ -2,7 +2,7 @@ import { HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { TusError } from '../protocol/tus-error.js';
-import { draftInteropVersion } from '../protocol/ietf-draft-fields.js';
+import { draftInteropVersion } from '../protocol/ietf-draft/ietf-draft-fields.js';
 import { TUS_VERSION } from '../protocol/tus-headers.js';
 import type { TusResponse } from '../protocol/tus-request.js';
 import type { CorsPolicy } from './cors-policy.js';

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Min } from 'class-validator';
 import { isTrustProxyEntry } from '../http/trusted-proxies.js';
 import { LOCKER_METHODS, type Locker } from '../locking/locker.js';
-import type { DataRate } from '../protocol/body-reader.js';
+import type { DataRate } from '../protocol/uploads/body-reader.js';
 import { UPLOAD_STORE_METHODS, type UploadStore } from '../storage/upload-store.js';
 import { option, type OptionsOf, type ResolvedOf } from './option-spec.js';
 import { Implements, IsNonNegativeInt, IsNonNegativeIntOrFunction, IsOrigins, Satisfies, isDataRate } from './option-rules.js';

@@ -1,11 +1,11 @@
 import { StorageFullError } from '../storage/upload-store.js';
-import type { IetfDraft } from './ietf-draft.js';
-import { draftInteropVersion } from './ietf-draft-fields.js';
+import type { IetfDraft } from './ietf-draft/ietf-draft.js';
+import { draftInteropVersion } from './ietf-draft/ietf-draft-fields.js';
 import { methodNotAllowed, storageFull } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
 import type { TusV1 } from './tus-v1.js';
 
-export type { TusEngineConfig } from './engine-config.js';
+export type { TusEngineConfig } from './uploads/engine-config.js';
 
 /**
  * The protocol engine, framework-free: it takes a {@link TusRequest} and returns a {@link TusResponse}

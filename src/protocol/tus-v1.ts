@@ -1,15 +1,15 @@
 import type { StoredUpload, StoreCapabilities } from '../storage/upload-store.js';
-import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './checksum.js';
-import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './concatenation.js';
-import { checkDownloadsEnabled, headContentLength, type DownloadPolicy } from './download.js';
-import type { ExpiryPolicy } from './expiry-policy.js';
-import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './header-values.js';
-import { hasBody } from './request-body.js';
+import { CHECKSUM_ALGORITHMS, parseChecksumClaim } from './uploads/checksum.js';
+import { finalNotWritable, parseUploadConcat, type ConcatRequest } from './uploads/concatenation.js';
+import { checkDownloadsEnabled, headContentLength, type DownloadPolicy } from './uploads/download.js';
+import type { ExpiryPolicy } from './uploads/expiry-policy.js';
+import { checkTusResumable, mediaType, parseByteCount, singleHeader } from './http-semantics/header-values.js';
+import { hasBody } from './http-semantics/request-body.js';
 import { EXTENSIONS, H, OFFSET_CONTENT_TYPE, TUS_VERSION } from './tus-headers.js';
 import { badRequest, methodNotAllowed, unsupportedMediaType } from './tus-error.js';
 import type { TusRequest, TusResponse } from './tus-request.js';
-import { metadataFromHeader, type MetadataLimits, type UploadMetadata } from './upload-metadata.js';
-import type { UploadOperations } from './upload-operations.js';
+import { metadataFromHeader, type MetadataLimits, type UploadMetadata } from './uploads/upload-metadata.js';
+import type { UploadOperations } from './uploads/upload-operations.js';
 
 /** What the tus v1 front end reads besides the operations: metadata limits and the download policy. */
 export interface TusV1Settings {

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { FileStore, MemoryLocker, TusError } from '../../src/index.js';
-import { IetfDraft } from '../../src/protocol/ietf-draft.js';
+import { IetfDraft } from '../../src/protocol/ietf-draft/ietf-draft.js';
 import { TusEngine, type TusEngineConfig } from '../../src/protocol/tus-engine.js';
 import { TusV1 } from '../../src/protocol/tus-v1.js';
-import { UploadOperations } from '../../src/protocol/upload-operations.js';
+import { UploadOperations } from '../../src/protocol/uploads/upload-operations.js';
 import type { TusRequest } from '../../src/protocol/tus-request.js';
 import { TUS_VERSION } from './tus.js';
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BodyReader } from '../../src/protocol/body-reader.js';
+import { BodyReader } from '../../src/protocol/uploads/body-reader.js';
 
 async function collect(reader: BodyReader): Promise<Buffer> {
   const parts: Buffer[] = [];

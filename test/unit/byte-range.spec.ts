@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRange } from '../../src/protocol/byte-range.js';
+import { parseRange } from '../../src/protocol/http-semantics/byte-range.js';
 
 describe('parseRange', () => {
   it.each([

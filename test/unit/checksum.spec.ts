@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ChecksumVerifier, parseChecksumClaim } from '../../src/protocol/checksum.js';
+import { ChecksumVerifier, parseChecksumClaim } from '../../src/protocol/uploads/checksum.js';
 import { TusError } from '../../src/protocol/tus-error.js';
 
 const b64 = (algorithm: string, data: string) => createHash(algorithm).update(data).digest('base64');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLocker } from '../../src/locking/memory-locker.js';
-import { CompletionRunner } from '../../src/protocol/completion-runner.js';
+import { CompletionRunner } from '../../src/protocol/uploads/completion-runner.js';
 import { FileStore } from '../../src/storage/file-store.js';
 import type { PendingCompletion, StoredUpload } from '../../src/storage/upload-store.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentDisposition, dispositionFilename } from '../../src/protocol/content-disposition.js';
+import { contentDisposition, dispositionFilename } from '../../src/protocol/http-semantics/content-disposition.js';
 
 describe('contentDisposition', () => {
   it('is the bare kind without a file name', () => {

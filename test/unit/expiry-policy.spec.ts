@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExpiryPolicy } from '../../src/protocol/expiry-policy.js';
+import { ExpiryPolicy } from '../../src/protocol/uploads/expiry-policy.js';
 import type { StoredUpload } from '../../src/storage/upload-store.js';
 
 const upload = (over: Partial<StoredUpload>): StoredUpload => ({

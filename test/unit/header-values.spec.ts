@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTusResumable, mediaType, parseByteCount } from '../../src/protocol/header-values.js';
+import { checkTusResumable, mediaType, parseByteCount } from '../../src/protocol/http-semantics/header-values.js';
 import { TusError } from '../../src/protocol/tus-error.js';
 
 describe('parseByteCount', () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readDigestClaim, reprDigestOf, wantedReprAlgorithm } from '../../src/protocol/ietf-draft-digests.js';
-import { ProblemError } from '../../src/protocol/problem-details.js';
+import { readDigestClaim, reprDigestOf, wantedReprAlgorithm } from '../../src/protocol/ietf-draft/ietf-draft-digests.js';
+import { ProblemError } from '../../src/protocol/ietf-draft/problem-details.js';
 import { TusError } from '../../src/protocol/tus-error.js';
 
 const b64 = (algorithm: string, data: string) => createHash(algorithm).update(data).digest('base64');

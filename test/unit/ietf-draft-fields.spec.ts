@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DraftDialect, draftInteropVersion, readBoolean, readInteger, type InteropVersion } from '../../src/protocol/ietf-draft-fields.js';
+import { DraftDialect, draftInteropVersion, readBoolean, readInteger, type InteropVersion } from '../../src/protocol/ietf-draft/ietf-draft-fields.js';
 import { TusError } from '../../src/protocol/tus-error.js';
 
 describe('draftInteropVersion (which protocol a request speaks)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { servedType } from '../../src/protocol/served-type.js';
+import { servedType } from '../../src/protocol/http-semantics/served-type.js';
 
 describe('servedType', () => {
   it.each([

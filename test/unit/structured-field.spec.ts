@@ -6,7 +6,7 @@ import {
   parseDictionary,
   parseNonNegativeIntegerItem,
   serializeIntegerDictionary,
-} from '../../src/protocol/structured-field.js';
+} from '../../src/protocol/http-semantics/structured-field.js';
 
 describe('parseBooleanItem', () => {
   it.each([

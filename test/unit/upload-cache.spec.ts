@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metadataFromHeader } from '../../src/protocol/upload-metadata.js';
+import { metadataFromHeader } from '../../src/protocol/uploads/upload-metadata.js';
 import { FileStore } from '../../src/storage/file-store.js';
 import { DEFAULT_UPLOAD_CACHE_BYTES, UploadCache, estimateLookupBytes } from '../../src/storage/upload-cache.js';
 import type { UploadLookup } from '../../src/storage/upload-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TusError } from '../../src/protocol/tus-error.js';
-import { parseUploadMetadata } from '../../src/protocol/upload-metadata.js';
+import { parseUploadMetadata } from '../../src/protocol/uploads/upload-metadata.js';
 
 const limits = { maxSize: 8192, maxPairs: 64 };
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredUpload } from '../../src/storage/upload-store.js';
-import { entityTag, httpDate, ifRangeHolds, noneMatch } from '../../src/protocol/validators.js';
+import { entityTag, httpDate, ifRangeHolds, noneMatch } from '../../src/protocol/http-semantics/validators.js';
 
 const upload = (over: Partial<StoredUpload> = {}): StoredUpload => ({
   id: 'abc',

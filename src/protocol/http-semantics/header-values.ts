@@ -1,5 +1,5 @@
-import { TusError, badRequest } from './tus-error.js';
-import { SUPPORTED_VERSIONS, TUS_VERSION } from './tus-headers.js';
+import { TusError, badRequest } from '../tus-error.js';
+import { SUPPORTED_VERSIONS, TUS_VERSION } from '../tus-headers.js';
 
 /** A request header as Node hands it: absent, one value, or (set-cookie only) several. */
 export type HeaderValue = string | string[] | undefined;

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { HeaderValue } from './header-values.js';
-import { parseBooleanItem, parseNonNegativeIntegerItem, serializeIntegerDictionary } from './structured-field.js';
-import { badRequest } from './tus-error.js';
+import type { HeaderValue } from '../http-semantics/header-values.js';
+import { parseBooleanItem, parseNonNegativeIntegerItem, serializeIntegerDictionary } from '../http-semantics/structured-field.js';
+import { badRequest } from '../tus-error.js';
 
 /**
  * The header fields of the IETF draft "Resumable Uploads for HTTP" and how they changed between the

@@ -1,4 +1,4 @@
-import type { TusResponse } from './tus-request.js';
+import type { TusResponse } from '../tus-request.js';
 
 /**
  * RFC 9457 `type` URIs: the two the IETF upload draft registers, and the three of the HTTP problem

@@ -1,9 +1,9 @@
-import { isValidFolder, isValidUploadId, newUploadId } from '../storage/upload-id.js';
-import type { StoredUpload } from '../storage/upload-store.js';
-import { badRequest } from './tus-error.js';
-import type { TusRequest } from './tus-request.js';
+import { isValidFolder, isValidUploadId, newUploadId } from '../../storage/upload-id.js';
+import type { StoredUpload } from '../../storage/upload-store.js';
+import { badRequest } from '../tus-error.js';
+import type { TusRequest } from '../tus-request.js';
 import type { UploadMetadata } from './upload-metadata.js';
-import type { EngineHooks, PreCreateContext } from './upload-record.js';
+import type { EngineHooks, PreCreateContext } from '../upload-record.js';
 
 /** How an admitted upload is to be created: its id, and what the application decided about it. */
 export interface Admission {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { H } from './tus-headers.js';
-import type { TusRequest } from './tus-request.js';
+import { H } from '../tus-headers.js';
+import type { TusRequest } from '../tus-request.js';
 
 /** The request's `Content-Length`, or undefined for a chunked (or bodiless) request. */
 export function contentLength(req: TusRequest): number | undefined {

@@ -1,12 +1,12 @@
-import type { StoredUpload, UploadStore } from '../storage/upload-store.js';
-import { withCapability } from '../storage/store-capabilities.js';
-import { parseRange } from './byte-range.js';
-import { contentDisposition } from './content-disposition.js';
+import type { StoredUpload, UploadStore } from '../../storage/upload-store.js';
+import { withCapability } from '../../storage/store-capabilities.js';
+import { parseRange } from '../http-semantics/byte-range.js';
+import { contentDisposition } from '../http-semantics/content-disposition.js';
 import { isComplete } from './expiry-policy.js';
-import { servedType } from './served-type.js';
-import { TusError } from './tus-error.js';
-import type { TusRequest, TusResponse } from './tus-request.js';
-import { entityTag, httpDate, ifRangeHolds, noneMatch } from './validators.js';
+import { servedType } from '../http-semantics/served-type.js';
+import { TusError } from '../tus-error.js';
+import type { TusRequest, TusResponse } from '../tus-request.js';
+import { entityTag, httpDate, ifRangeHolds, noneMatch } from '../http-semantics/validators.js';
 
 /** Whether `GET` on an upload URL serves its bytes. */
 export interface DownloadPolicy {

@@ -1,12 +1,12 @@
-import { StorageFullError, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
+import { StorageFullError, type StoredUpload, type UploadStore } from '../../storage/upload-store.js';
 import { BodyReader, type DataRate } from './body-reader.js';
 import { ChecksumVerifier, type ChecksumClaim } from './checksum.js';
 import { isComplete } from './expiry-policy.js';
-import { TusError, withHeaders } from './tus-error.js';
-import type { TusRequest } from './tus-request.js';
-import { contentLength } from './request-body.js';
-import type { EmitEvent } from './tus-events.js';
-import { toUploadRecord } from './upload-record.js';
+import { TusError, withHeaders } from '../tus-error.js';
+import type { TusRequest } from '../tus-request.js';
+import { contentLength } from '../http-semantics/request-body.js';
+import type { EmitEvent } from '../tus-events.js';
+import { toUploadRecord } from '../upload-record.js';
 
 /** How a body write ended: the upload as it now is, and what to answer when it fell short. */
 export interface WriteResult {

@@ -1,8 +1,8 @@
-import type { Locker } from '../locking/locker.js';
-import { isValidUploadId } from '../storage/upload-id.js';
-import type { StoredUpload, UploadStore } from '../storage/upload-store.js';
-import { withCapability } from '../storage/store-capabilities.js';
-import { TusError, badRequest } from './tus-error.js';
+import type { Locker } from '../../locking/locker.js';
+import { isValidUploadId } from '../../storage/upload-id.js';
+import type { StoredUpload, UploadStore } from '../../storage/upload-store.js';
+import { withCapability } from '../../storage/store-capabilities.js';
+import { TusError, badRequest } from '../tus-error.js';
 
 /** A parsed `Upload-Concat` request header. */
 export type ConcatRequest = { kind: 'partial' } | { kind: 'final'; header: string; urls: string[] };

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { isValidUploadId } from '../storage/upload-id.js';
-import type { ByteSpan, NewUpload, StoreCapabilities, StoredUpload } from '../storage/upload-store.js';
-import { capabilitiesOf, withCapability } from '../storage/store-capabilities.js';
+import { isValidUploadId } from '../../storage/upload-id.js';
+import type { ByteSpan, NewUpload, StoreCapabilities, StoredUpload } from '../../storage/upload-store.js';
+import { capabilitiesOf, withCapability } from '../../storage/store-capabilities.js';
 import { BodyWriter } from './body-writer.js';
 import { CompletionRunner } from './completion-runner.js';
 import { FinalAssembler, finalNotWritable, leastLength, partIdFromUrl, sumOfLengths, type ConcatRequest } from './concatenation.js';
@@ -10,13 +10,13 @@ import type { TusEngineConfig } from './engine-config.js';
 import { removeExpired } from './expiry-cleanup.js';
 import { ExpiryPolicy, isComplete } from './expiry-policy.js';
 import type { AppendSpec, CreationSpec, UploadState } from './operation-specs.js';
-import { contentLength, hasBody } from './request-body.js';
+import { contentLength, hasBody } from '../http-semantics/request-body.js';
 import { createStored, withUploadLock } from './store-calls.js';
-import { TusError, badRequest, gone, notFound, withHeaders } from './tus-error.js';
-import type { TusRequest, TusResponse } from './tus-request.js';
+import { TusError, badRequest, gone, notFound, withHeaders } from '../tus-error.js';
+import type { TusRequest, TusResponse } from '../tus-request.js';
 import { UploadAdmission } from './upload-admission.js';
 import type { UploadMetadata } from './upload-metadata.js';
-import { toUploadRecord, type UploadRecord } from './upload-record.js';
+import { toUploadRecord, type UploadRecord } from '../upload-record.js';
 
 /**
  * The upload operations both protocols share: creation, offset retrieval, append, termination and

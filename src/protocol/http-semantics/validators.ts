@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StoredUpload } from '../storage/upload-store.js';
+import type { StoredUpload } from '../../storage/upload-store.js';
 import type { HeaderValue } from './header-values.js';
 
 /**

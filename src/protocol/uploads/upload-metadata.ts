@@ -1,6 +1,6 @@
-import { metadataObject } from '../storage/metadata-object.js';
-import { singleHeader, type HeaderValue } from './header-values.js';
-import { badRequest } from './tus-error.js';
+import { metadataObject } from '../../storage/metadata-object.js';
+import { singleHeader, type HeaderValue } from '../http-semantics/header-values.js';
+import { badRequest } from '../tus-error.js';
 
 /** Decoded pairs, always in a null-prototype object: a key is data, never an object member. */
 export type UploadMetadata = Record<string, string | null>;

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { TusError, badRequest } from './tus-error.js';
+import { TusError, badRequest } from '../tus-error.js';
 
 /** Supported `Upload-Checksum` algorithms and their digest sizes. sha1 is the one tus requires. */
 const DIGEST_BYTES: Record<string, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };

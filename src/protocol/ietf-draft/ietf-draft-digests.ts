@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { ChecksumClaim } from './checksum.js';
+import type { ChecksumClaim } from '../uploads/checksum.js';
 import { PROBLEM_TYPES, ProblemError } from './problem-details.js';
-import { StructuredFieldError, parseDictionary, type DictionaryValue } from './structured-field.js';
-import { badRequest } from './tus-error.js';
+import { StructuredFieldError, parseDictionary, type DictionaryValue } from '../http-semantics/structured-field.js';
+import { badRequest } from '../tus-error.js';
 
 /**
  * RFC 9530 digest fields on draft requests. Drafts -04 to -11 (interop 6 to 8) describe them for

@@ -1,10 +1,10 @@
-import type { Locker } from '../locking/locker.js';
-import type { UploadStore } from '../storage/upload-store.js';
+import type { Locker } from '../../locking/locker.js';
+import type { UploadStore } from '../../storage/upload-store.js';
 import type { DataRate } from './body-reader.js';
 import type { CompletionSettings } from './completion-runner.js';
 import type { DownloadPolicy } from './download.js';
-import type { EmitEvent } from './tus-events.js';
-import type { EngineHooks } from './upload-record.js';
+import type { EmitEvent } from '../tus-events.js';
+import type { EngineHooks } from '../upload-record.js';
 
 /** What the protocol engine is built from: the store, the locker, user hooks and the limits. */
 export interface TusEngineConfig {

@@ -1,17 +1,17 @@
-import { metadataObject } from '../storage/metadata-object.js';
-import type { StoredUpload } from '../storage/upload-store.js';
-import { dispositionFilename } from './content-disposition.js';
-import { isComplete } from './expiry-policy.js';
-import { mediaType, singleHeader } from './header-values.js';
+import { metadataObject } from '../../storage/metadata-object.js';
+import type { StoredUpload } from '../../storage/upload-store.js';
+import { dispositionFilename } from '../http-semantics/content-disposition.js';
+import { isComplete } from '../uploads/expiry-policy.js';
+import { mediaType, singleHeader } from '../http-semantics/header-values.js';
 import { digestMismatch, matchesEmpty, readDigestClaim, reprDigestOf, wantedReprAlgorithm, type DigestClaim } from './ietf-draft-digests.js';
 import { DraftDialect, PARTIAL_UPLOAD_TYPE, readInteger, type InteropVersion, type UploadLimits } from './ietf-draft-fields.js';
 import { PROBLEM_TYPES, ProblemError, problemResponse } from './problem-details.js';
-import { bodyTakenElsewhere, contentLength, hasBody } from './request-body.js';
-import { H } from './tus-headers.js';
-import { TusError, badRequest, methodNotAllowed, unsupportedMediaType, withHeaders } from './tus-error.js';
-import type { TusRequest, TusResponse } from './tus-request.js';
-import { metadataFromHeader, type MetadataLimits, type UploadMetadata } from './upload-metadata.js';
-import type { UploadOperations } from './upload-operations.js';
+import { bodyTakenElsewhere, contentLength, hasBody } from '../http-semantics/request-body.js';
+import { H } from '../tus-headers.js';
+import { TusError, badRequest, methodNotAllowed, unsupportedMediaType, withHeaders } from '../tus-error.js';
+import type { TusRequest, TusResponse } from '../tus-request.js';
+import { metadataFromHeader, type MetadataLimits, type UploadMetadata } from '../uploads/upload-metadata.js';
+import type { UploadOperations } from '../uploads/upload-operations.js';
 
 const INTERIM_UPLOAD_RESUMPTION_SUPPORTED = 104;
 

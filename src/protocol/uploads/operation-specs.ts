@@ -1,4 +1,4 @@
-import type { StoredUpload } from '../storage/upload-store.js';
+import type { StoredUpload } from '../../storage/upload-store.js';
 import type { ChecksumClaim } from './checksum.js';
 import type { UploadMetadata } from './upload-metadata.js';
 

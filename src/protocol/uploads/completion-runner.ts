@@ -1,9 +1,9 @@
-import type { Locker } from '../locking/locker.js';
-import type { ByteSpan, PendingCompletion, StoredUpload, UploadStore } from '../storage/upload-store.js';
+import type { Locker } from '../../locking/locker.js';
+import type { ByteSpan, PendingCompletion, StoredUpload, UploadStore } from '../../storage/upload-store.js';
 import type { Readable } from 'node:stream';
-import type { EmitEvent } from './tus-events.js';
+import type { EmitEvent } from '../tus-events.js';
 import { isComplete } from './expiry-policy.js';
-import { toUploadRecord, type EngineHooks } from './upload-record.js';
+import { toUploadRecord, type EngineHooks } from '../upload-record.js';
 
 export interface CompletionSettings {
   /** Answer the last PATCH at once and run the handler behind it (same guarantees). */

@@ -1,5 +1,5 @@
-import type { Locker } from '../locking/locker.js';
-import type { UploadStore } from '../storage/upload-store.js';
+import type { Locker } from '../../locking/locker.js';
+import type { UploadStore } from '../../storage/upload-store.js';
 import type { ExpiryPolicy } from './expiry-policy.js';
 
 /**

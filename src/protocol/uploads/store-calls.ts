@@ -1,6 +1,6 @@
-import { LockTimeoutError, type Lock, type Locker } from '../locking/locker.js';
-import { StorageFullError, UploadExistsError, type CreateOptions, type NewUpload, type StoredUpload, type UploadStore } from '../storage/upload-store.js';
-import { TusError, storageFull } from './tus-error.js';
+import { LockTimeoutError, type Lock, type Locker } from '../../locking/locker.js';
+import { StorageFullError, UploadExistsError, type CreateOptions, type NewUpload, type StoredUpload, type UploadStore } from '../../storage/upload-store.js';
+import { TusError, storageFull } from '../tus-error.js';
 
 /**
  * Runs `work` holding the upload's lock; a newer request for the same upload aborts `signal`, and a

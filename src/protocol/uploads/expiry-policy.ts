@@ -1,4 +1,4 @@
-import type { StoredUpload } from '../storage/upload-store.js';
+import type { StoredUpload } from '../../storage/upload-store.js';
 
 /**
  * When uploads stop being served. Expiry slides: it counts from the last stored byte, so an upload
