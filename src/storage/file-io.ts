@@ -1,4 +1,3 @@
-import type { FileHandle } from 'node:fs/promises';
 import { open, unlink } from 'node:fs/promises';
 import type { ConcatInfo } from './upload-store.js';
 import { isValidUploadId } from './upload-id.js';
@@ -44,7 +43,7 @@ export function updatedAt(createdAt: number, mtimeMs: number): number {
 }
 
 /** One writev per batch; loops only when the kernel took part of it (a nearly full disk). */
-export async function writeAll(handle: FileHandle, batch: Buffer[], position: number): Promise<number> {
+export async function writeAll(handle: { writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }> }, batch: Buffer[], position: number): Promise<number> {
   let total = 0;
   for (const buffer of batch) total += buffer.length;
   let written = (await handle.writev(batch, position)).bytesWritten;

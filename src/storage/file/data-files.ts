@@ -1,10 +1,11 @@
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, open, rename, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { copyFile, open, rename, stat, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errno, storageError, syncFile, unlinkQuietly } from '../file-io.js';
 import type { ByteSpan, StoredUpload } from '../upload-store.js';
 import type { FileLayout } from './layout.js';
+import { OpenFile } from './open-file.js';
 
 /**
  * `<id>` (in its folder): the upload's bytes, so its size is the offset. The file is created by the
@@ -14,8 +15,8 @@ export class DataFiles {
   constructor(private readonly layout: FileLayout) {}
 
   /** For writes at any position; creates the file on the first one. */
-  async openForWrite(id: string, folder: string | undefined): Promise<FileHandle> {
-    return open(this.layout.data(id, folder), constants.O_WRONLY | constants.O_CREAT, 0o644);
+  async openForWrite(id: string, folder: string | undefined): Promise<OpenFile> {
+    return OpenFile.open(this.layout.data(id, folder), constants.O_WRONLY | constants.O_CREAT, 0o644);
   }
 
   /** Its size and last write; undefined while there is no file. */

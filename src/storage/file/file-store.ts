@@ -1,4 +1,4 @@
-import { mkdir, readdir, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { checkedId, errno, storageError, unlinkQuietly, updatedAt, withoutDerived, writeAll } from '../file-io.js';
@@ -19,6 +19,7 @@ import {
   type UploadStore,
 } from '../upload-store.js';
 import { DataFiles } from './data-files.js';
+import type { OpenFile } from './open-file.js';
 import { InfoFiles, type Tombstone } from './info-files.js';
 import { ASSEMBLING_SUFFIX, checkedFolder, FileLayout, INFO_SUFFIX, MARKER_SUFFIX } from './layout.js';
 import { PendingCompletions } from './pending-completions.js';
@@ -132,7 +133,7 @@ export class FileStore implements UploadStore {
     // offset: a crash before the verdict is rolled back at the next start (see init), and a refused
     // chunk is cut off again. No copy, and nothing unverified is ever reported.
     if (staged) await this.markers.write(id, offset);
-    let handle: FileHandle;
+    let handle: OpenFile;
     try {
       handle = await this.data.openForWrite(id, await this.folderOf(id));
     } catch (error) {
@@ -271,7 +272,7 @@ export class FileStore implements UploadStore {
    * disk (after a restart or cache eviction) computes, so download validators do not change when
    * only the process did.
    */
-  private async settle(id: string, handle: FileHandle): Promise<void> {
+  private async settle(id: string, handle: OpenFile): Promise<void> {
     const cached = this.cache.peek(id);
     if (cached?.state !== 'active') return;
     try {

@@ -1,7 +1,8 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { errno, storageError, unlinkQuietly } from '../file-io.js';
 import type { GoneReason, NewUpload } from '../upload-store.js';
 import type { FileLayout } from './layout.js';
+import { OpenFile } from './open-file.js';
 
 /** What `<id>.json` holds once the upload is gone: why, when, and what ownership checks still need. */
 export interface Tombstone {
@@ -58,10 +59,10 @@ export class InfoFiles {
     const path = flag === 'wx' ? this.layout.info(id) : this.layout.info(id) + '.tmp';
     let created = false;
     try {
-      const handle = await open(path, flag);
+      const handle = await OpenFile.open(path, flag);
       created = true;
       try {
-        await handle.writeFile(JSON.stringify(info));
+        await handle.writeText(JSON.stringify(info));
         if (this.layout.fsync) await handle.sync();
       } finally {
         await handle.close();
