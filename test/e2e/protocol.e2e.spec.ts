@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ADAPTERS, useTusHarness, type AdapterName } from '../support/app.js';
 import { chunked, header, headerTokens, request } from '../support/http.js';
 import {
+  ALL_EXTENSIONS as EXTENSIONS,
   OCTET,
   createUpload,
   exists,
@@ -18,17 +19,6 @@ import {
   readData,
 } from '../support/tus.js';
 
-const EXTENSIONS = [
-  'creation',
-  'creation-with-upload',
-  'creation-defer-length',
-  'termination',
-  'expiration',
-  'checksum',
-  'checksum-trailer',
-  'concatenation',
-  'concatenation-unfinished',
-];
 const MAX = 1024 * 1024;
 
 describe.each(ADAPTERS)('tus protocol (%s)', (adapter: AdapterName) => {

@@ -5,6 +5,19 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { header, request, type BodyInput, type HeaderInput, type HttpResponse } from './http.js';
 
+/** Every extension of tus 1.0.0, as the spec names them: what OPTIONS announces when the store can do all. */
+export const ALL_EXTENSIONS = [
+  'creation',
+  'creation-with-upload',
+  'creation-defer-length',
+  'termination',
+  'expiration',
+  'checksum',
+  'checksum-trailer',
+  'concatenation',
+  'concatenation-unfinished',
+];
+
 export const TUS_VERSION = '1.0.0';
 export const TUS = { 'Tus-Resumable': TUS_VERSION } as const;
 export const OCTET = 'application/offset+octet-stream';

@@ -2,18 +2,7 @@
 // https://tus.io/protocols/resumable-upload#options
 import { describe, expect, it } from 'vitest';
 import { tusRequest, useEngines } from '../support/engine.js';
-
-const EXTENSIONS = [
-  'creation',
-  'creation-with-upload',
-  'creation-defer-length',
-  'termination',
-  'expiration',
-  'checksum',
-  'checksum-trailer',
-  'concatenation',
-  'concatenation-unfinished',
-];
+import { ALL_EXTENSIONS as EXTENSIONS } from '../support/tus.js';
 
 describe('engine: OPTIONS', () => {
   const engines = useEngines();

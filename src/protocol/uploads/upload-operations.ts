@@ -33,7 +33,11 @@ export class UploadOperations {
   private readonly completions: CompletionRunner;
   private readonly admission: UploadAdmission;
 
+  /** What the store can do (from its methods, once); a front end refuses (400) a request needing more, and advertises no more. */
+  readonly capabilities: StoreCapabilities;
+
   constructor(private readonly config: TusEngineConfig) {
+    this.capabilities = capabilitiesOf(config.store);
     this.expiry = new ExpiryPolicy(config.expireIncompleteAfter, config.completedRetention);
     this.admission = new UploadAdmission(config.hooks);
     this.completions = new CompletionRunner(config.store, config.locker, config.hooks, config.emit, (upload, range) => this.read(upload, range), config.completion);
@@ -57,12 +61,6 @@ export class UploadOperations {
     );
   }
 
-  /** What the store can do; a front end refuses (400) a request needing more, and advertises no more. */
-  get capabilities(): StoreCapabilities {
-    // Derived from the store's methods, which do not change: once, not per request.
-    return (this.storeCapabilities ??= capabilitiesOf(this.config.store));
-  }
-  private storeCapabilities?: StoreCapabilities;
 
   /** The largest upload this request may create or grow to, or undefined for no limit. */
   maxSize(context: unknown): Promise<number | undefined> {
