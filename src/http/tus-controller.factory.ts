@@ -38,6 +38,28 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
   class TusController {
     constructor(readonly http: TusHttpHandler) {}
 
+    // Express tries routes in the order they are declared: the ones every upload takes come first.
+    @Patch(':id')
+    @TusRoute()
+    @Guarded()
+    patch(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
+      return this.http.handle(req, res, id);
+    }
+
+    @Head(':id')
+    @TusRoute()
+    @Guarded()
+    head(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
+      return this.http.handle(req, res, id);
+    }
+
+    @Post()
+    @TusRoute()
+    @Guarded()
+    create(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
+      return this.http.handle(req, res, undefined);
+    }
+
     @Options()
     @TusRoute()
     optionsCollection(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
@@ -48,13 +70,6 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
     @TusRoute()
     optionsUpload(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.http.handle(req, res, id);
-    }
-
-    @Post()
-    @TusRoute()
-    @Guarded()
-    create(@Req() req: FrameworkRequest, @Res() res: FrameworkReply): Promise<void> {
-      return this.http.handle(req, res, undefined);
     }
 
     /** POST + `X-HTTP-Method-Override` (tus-js-client's `overridePatchMethod`). */
@@ -72,13 +87,6 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
       return this.http.handle(req, res, undefined);
     }
 
-    @Head(':id')
-    @TusRoute()
-    @Guarded()
-    head(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.http.handle(req, res, id);
-    }
-
     @Get()
     @TusRoute()
     @Guarded()
@@ -90,13 +98,6 @@ export function createTusController(path: string, guards: Guard[]): Type<unknown
     @TusRoute()
     @Guarded()
     download(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
-      return this.http.handle(req, res, id);
-    }
-
-    @Patch(':id')
-    @TusRoute()
-    @Guarded()
-    patch(@Req() req: FrameworkRequest, @Res() res: FrameworkReply, @Param('id') id: string): Promise<void> {
       return this.http.handle(req, res, id);
     }
 

@@ -59,6 +59,11 @@ export class FileStore implements UploadStore {
   private readonly cache: UploadCache;
   /** Uploads being appended to right now, with the offset that is already durable. */
   private readonly writing = new Map<string, number>();
+  /**
+   * Cached uploads whose `updatedAt` is still this process's clock from the end of a write, not yet
+   * the data file's mtime. Weak, so an entry the cache evicts takes its mark along.
+   */
+  private readonly mtimeUnread = new WeakSet<StoredUpload>();
 
   constructor(options: FileStoreOptions) {
     this.layout = new FileLayout(options.directory, options.fsync ?? false);
@@ -114,7 +119,11 @@ export class FileStore implements UploadStore {
   }
 
   async lookup(id: string): Promise<UploadLookup> {
-    const cached = this.cache.get(checkedId(id));
+    let cached = this.cache.get(checkedId(id));
+    if (cached?.state === 'active' && this.mtimeUnread.has(cached.upload) && !this.writing.has(id)) {
+      await this.settle(id, cached.upload);
+      cached = this.cache.get(id);
+    }
     if (cached) return cached.state === 'active' ? { state: 'active', upload: { ...cached.upload } } : cached;
     const info = await this.infos.read(id);
     if (!info) return { state: 'missing' };
@@ -158,7 +167,8 @@ export class FileStore implements UploadStore {
         if (offset === 0) await this.layout.syncDirectory();
       }
       this.advance(id, position);
-      await this.settle(id, handle);
+      const cached = this.cache.peek(id);
+      if (cached?.state === 'active') this.mtimeUnread.add(cached.upload);
       if (staged) await this.markers.remove(id);
       return position;
     } catch (error) {
@@ -268,19 +278,17 @@ export class FileStore implements UploadStore {
   }
 
   /**
-   * After a write, the cached `updatedAt` becomes the data file's mtime: exactly what a lookup from
-   * disk (after a restart or cache eviction) computes, so download validators do not change when
-   * only the process did.
+   * The first lookup after a write makes the cached `updatedAt` the data file's mtime: exactly what a
+   * lookup from disk (after a restart or cache eviction) computes, so download validators do not
+   * change when only the process did. Read here rather than after each write, since most uploads
+   * are never looked up again once their last byte is in.
    */
-  private async settle(id: string, handle: OpenFile): Promise<void> {
-    const cached = this.cache.peek(id);
-    if (cached?.state !== 'active') return;
-    try {
-      const { mtimeMs } = await handle.stat();
-      cached.upload.updatedAt = updatedAt(cached.upload.createdAt, mtimeMs);
-    } catch {
-      this.cache.delete(id); // the bytes are written; the next lookup reads the truth from disk
-    }
+  private async settle(id: string, upload: StoredUpload): Promise<void> {
+    const written = await this.data.stat(id, upload.folder).catch(() => undefined);
+    // A write that started meanwhile marks the upload again when it ends.
+    if (this.writing.has(id) || !this.mtimeUnread.delete(upload)) return;
+    if (written === undefined) this.cache.delete(id); // the next lookup reads the truth from disk
+    else upload.updatedAt = updatedAt(upload.createdAt, written.mtimeMs);
   }
 
   private async withOffset(info: NewUpload): Promise<StoredUpload> {

@@ -33,10 +33,6 @@ export class OpenFile {
     return new Promise((resolve, reject) => fs.fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
   }
 
-  stat(): Promise<fs.Stats> {
-    return new Promise((resolve, reject) => fs.fstat(this.fd, (error, stats) => (error ? reject(error) : resolve(stats))));
-  }
-
   close(): Promise<void> {
     return new Promise((resolve, reject) => fs.close(this.fd, (error) => (error ? reject(error) : resolve())));
   }
