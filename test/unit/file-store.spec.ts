@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileStore } from '../../src/storage/file-store.js';
+import { DataFiles } from '../../src/storage/file/data-files.js';
 import { StorageFullError, UploadExistsError, type StoreEntry } from '../../src/storage/upload-store.js';
 
 async function* batches(...parts: string[]): AsyncIterable<Buffer[]> {
@@ -61,6 +62,32 @@ describe('FileStore', () => {
       await store.append('up1', 3, batches('def'));
     } finally {
       clock.mockRestore();
+    }
+    const live = await store.lookup('up1');
+    const restarted = await new FileStore({ directory: join(dir, 'uploads') }).lookup('up1');
+    expect(live.state === 'active' && live.upload.updatedAt).toBe(restarted.state === 'active' && restarted.upload.updatedAt);
+  });
+
+  it('keeps following the disk when a write ends while a lookup reads the mtime of the one before', async () => {
+    await create('up1', 6);
+    await store.append('up1', 0, batches('abc'));
+    await utimes(join(dir, 'uploads', 'up1'), new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
+    // The lookup's stat reads the 2001 mtime, then is held until the next write has ended.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const stat = DataFiles.prototype.stat;
+    const spy = vi.spyOn(DataFiles.prototype, 'stat').mockImplementationOnce(async function (this: DataFiles, ...args) {
+      const result = await stat.apply(this, args);
+      await held;
+      return result;
+    });
+    try {
+      const racing = store.lookup('up1');
+      await store.append('up1', 3, batches('def'));
+      release();
+      await racing;
+    } finally {
+      spy.mockRestore();
     }
     const live = await store.lookup('up1');
     const restarted = await new FileStore({ directory: join(dir, 'uploads') }).lookup('up1');

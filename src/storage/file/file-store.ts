@@ -61,9 +61,9 @@ export class FileStore implements UploadStore {
   private readonly writing = new Map<string, number>();
   /**
    * Cached uploads whose `updatedAt` is still this process's clock from the end of a write, not yet
-   * the data file's mtime. Weak, so an entry the cache evicts takes its mark along.
+   * the data file's mtime, each with a token of that write. Weak, so an evicted entry takes it along.
    */
-  private readonly mtimeUnread = new WeakSet<StoredUpload>();
+  private readonly mtimeUnread = new WeakMap<StoredUpload, object>();
 
   constructor(options: FileStoreOptions) {
     this.layout = new FileLayout(options.directory, options.fsync ?? false);
@@ -168,7 +168,7 @@ export class FileStore implements UploadStore {
       }
       this.advance(id, position);
       const cached = this.cache.peek(id);
-      if (cached?.state === 'active') this.mtimeUnread.add(cached.upload);
+      if (cached?.state === 'active') this.mtimeUnread.set(cached.upload, {});
       if (staged) await this.markers.remove(id);
       return position;
     } catch (error) {
@@ -284,9 +284,11 @@ export class FileStore implements UploadStore {
    * are never looked up again once their last byte is in.
    */
   private async settle(id: string, upload: StoredUpload): Promise<void> {
+    const write = this.mtimeUnread.get(upload);
     const written = await this.data.stat(id, upload.folder).catch(() => undefined);
-    // A write that started meanwhile marks the upload again when it ends.
-    if (this.writing.has(id) || !this.mtimeUnread.delete(upload)) return;
+    // A write that ran meanwhile made this mtime stale; its own mark waits for the next lookup.
+    if (this.writing.has(id) || this.mtimeUnread.get(upload) !== write) return;
+    this.mtimeUnread.delete(upload);
     if (written === undefined) this.cache.delete(id); // the next lookup reads the truth from disk
     else upload.updatedAt = updatedAt(upload.createdAt, written.mtimeMs);
   }
