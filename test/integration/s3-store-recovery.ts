@@ -139,9 +139,9 @@ export function s3RecoveryTests(env: () => S3Env): void {
   });
 
   describe('S3Store memory', () => {
-    it('one append of 48 MiB holds one or two parts of 8 MiB in memory, never the upload', async () => {
+    it('one append of 96 MiB holds a few parts of 8 MiB in memory, never the upload', async () => {
       const store = new S3Store({ clientConfig: env().server.clientConfig, bucket: env().bucket, prefix: 'memory/' });
-      const total = 48 * MiB;
+      const total = 96 * MiB;
       await store.create({ id: 'm', length: total, metadata: {}, createdAt: Date.now() });
       const block = pattern(MiB, 60);
       async function* body(): AsyncIterable<Buffer[]> {
@@ -164,10 +164,10 @@ export function s3RecoveryTests(env: () => S3Env): void {
         clearInterval(sampler);
       }
       const held = (peak - base) / MiB;
-      console.log(`S3Store on ${env().server.kind}: a 48 MiB append with 8 MiB parts peaked at ${held.toFixed(1)} MiB of live buffers above the baseline`);
-      // One part buffer, reused for every part, and the HTTP layer's hold on the part being sent
-      // (measured 8.3 to 16.3 MiB); a whole 48 MiB upload would be far above.
-      expect(held).toBeLessThan(2 * 8 + 4);
+      console.log(`S3Store on ${env().server.kind}: a 96 MiB append with 8 MiB parts peaked at ${held.toFixed(1)} MiB of live buffers above the baseline`);
+      // One part buffer, reused for every part, the HTTP layer's hold on the part being sent, and now
+      // and then one more inside the SDK (measured 8.3 to 23.7 MiB); buffering the upload would be 96.
+      expect(held).toBeLessThan(3 * 8 + 4);
       store.destroy();
     });
   });
