@@ -75,6 +75,8 @@ const SERVERS = [
   { id: 'nestjs-tus-fastify', name: 'nestjs-tus fastify', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor-fastify', env: { ADAPTER: 'fastify' } },
   // Metrics on (opt in: `--servers nestjs-tus,nestjs-tus-metrics,...` compares them in one run).
   { id: 'nestjs-tus-metrics', name: 'nestjs-tus metrics', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor', env: { METRICS: '1' }, optIn: true },
+  // Nest's default body parsers on (opt in): what they cost every tus request of an Express app.
+  { id: 'nestjs-tus-bodyparser', name: 'nestjs-tus body parsers', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor', env: { BODY_PARSER: '1' }, optIn: true },
   { id: 'nestjs-tus-fastify-metrics', name: 'nestjs-tus fastify metrics', script: 'nestjs-tus.mjs', ours: true, vs: 'nest-floor-fastify', env: { ADAPTER: 'fastify', METRICS: '1' }, optIn: true },
 ];
 const byId = (id) => SERVERS.find((s) => s.id === id);

@@ -1,7 +1,8 @@
 // nestjs-tus inside a Nest 12 app (built library from dist/src), endpoint /files.
 // Env: UPLOAD_DIR (required), FSYNC=1 for the fsync option, ADAPTER=fastify for the Fastify adapter;
 // S3_* (see s3-env.mjs) for an S3Store instead of the file store, REDIS_URL for a RedisLocker,
-// TRUST_PROXY (e.g. loopback) behind nginx, METRICS=1 for Prometheus metrics (prom-client's default registry). Prints the port on stdout when ready.
+// TRUST_PROXY (e.g. loopback) behind nginx, METRICS=1 for Prometheus metrics (prom-client's default registry),
+// BODY_PARSER=1 for Nest's default JSON and form parsers on Express (off by default, as in the Nest floor). Prints the port on stdout when ready.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -31,7 +32,8 @@ if (process.env.ADAPTER === 'fastify') {
   const { FastifyAdapter } = await import('@nestjs/platform-fastify');
   app = await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false });
 } else {
-  app = await NestFactory.create(AppModule, { logger: false });
+  // The Nest floor's app settings, so the ratio is what the module adds and nothing else.
+  app = await NestFactory.create(AppModule, { logger: false, bodyParser: process.env.BODY_PARSER === '1' });
 }
 process.on('SIGTERM', () => process.exit(0));
 await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');

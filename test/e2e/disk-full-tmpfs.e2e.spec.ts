@@ -3,7 +3,7 @@
 // bringing the last byte answers 507 and, once space is back, the upload completes with exactly one
 // handler run; POST and an info rewrite (declaring a deferred length) answer 507 too, with tus headers.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, writeSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readdirSync, writeSync, rmdirSync } from 'node:fs';
 import { rm, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,11 +124,13 @@ describe.skipIf(!root).each(ADAPTERS)('disk full on a tmpfs (%s)', (adapter: Ada
   });
 
   it('POST and a deferred length declared on a full disk answer 507 with tus headers', async () => {
-    const { url } = await start('info');
+    const { url, directory } = await start('info');
     const deferred = await createUpload(url, { deferred: true });
     fillUp(root!);
     const created = await post(url, { length: 10 });
     expectError(created, 507);
+    // The refused creation left nothing behind: no torn info file, no data file.
+    expect(readdirSync(directory)).toEqual([`${deferred.id}.json`]);
     const declared = await patch(url, deferred.uploadPath, 0, '', { 'Upload-Length': '5' });
     expectError(declared, 507);
     const check = await head(url, deferred.uploadPath, TUS);

@@ -14,9 +14,11 @@ import { OpenFile } from './open-file.js';
 export class DataFiles {
   constructor(private readonly layout: FileLayout) {}
 
-  /** For writes at any position; creates the file on the first one. */
+  /** For writes at any position; creates the file on the first one. Opened at once unless synced. */
   async openForWrite(id: string, folder: string | undefined): Promise<OpenFile> {
-    return OpenFile.open(this.layout.data(id, folder), constants.O_WRONLY | constants.O_CREAT, 0o644);
+    const path = this.layout.data(id, folder);
+    const flags = constants.O_WRONLY | constants.O_CREAT;
+    return this.layout.fsync ? OpenFile.open(path, flags, 0o644) : OpenFile.openNow(path, flags, 0o644);
   }
 
   /** Its size and last write; undefined while there is no file. */
