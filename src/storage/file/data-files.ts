@@ -14,11 +14,9 @@ import { OpenFile } from './open-file.js';
 export class DataFiles {
   constructor(private readonly layout: FileLayout) {}
 
-  /** For writes at any position; creates the file on the first one. Opened at once unless synced. */
+  /** For writes at any position; creates the file on the first one. */
   async openForWrite(id: string, folder: string | undefined): Promise<OpenFile> {
-    const path = this.layout.data(id, folder);
-    const flags = constants.O_WRONLY | constants.O_CREAT;
-    return this.layout.fsync ? OpenFile.open(path, flags, 0o644) : OpenFile.openNow(path, flags, 0o644);
+    return OpenFile.open(this.layout.data(id, folder), constants.O_WRONLY | constants.O_CREAT, 0o644);
   }
 
   /** Its size and last write; undefined while there is no file. */

@@ -1,4 +1,3 @@
-import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { errno, storageError, unlinkQuietly } from '../file-io.js';
 import type { GoneReason, NewUpload } from '../upload-store.js';
@@ -36,29 +35,9 @@ export class InfoFiles {
     }
   }
 
-  /**
-   * A new upload's info; fails with EEXIST when the id is taken. Without fsync it is written in place,
-   * synchronously: three page-cache calls cost the event loop less than the three thread-pool round
-   * trips that would carry them (on 2-core VMs each wakes another CPU), and every creation pays them.
-   */
-  async create(id: string, info: InfoFile): Promise<void> {
-    if (this.layout.fsync) return this.write(id, info, 'wx');
-    const path = this.layout.info(id);
-    const bytes = Buffer.from(JSON.stringify(info));
-    const fd = openSync(path, 'wx');
-    try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written, written);
-    } catch (error) {
-      // Half-written (a full disk): gone again, so that neither a torn info nor its space stays behind.
-      closeSync(fd);
-      try {
-        unlinkSync(path);
-      } catch {
-        // already gone
-      }
-      throw storageError(error);
-    }
-    closeSync(fd);
+  /** A new upload's info; fails with EEXIST when the id is taken. */
+  create(id: string, info: InfoFile): Promise<void> {
+    return this.write(id, info, 'wx');
   }
 
   /** Atomic replacement: readers see the old info or the new one, never half of either. */

@@ -6,22 +6,10 @@ import fs from 'node:fs';
  * close-on-GC bookkeeping), which counts on the small-upload path. The caller closes it in `finally`.
  */
 export class OpenFile {
-  private constructor(
-    private readonly fd: number,
-    /** Opened by {@link openNow}: closed the same way. */
-    private readonly now = false,
-  ) {}
+  private constructor(private readonly fd: number) {}
 
   static open(path: string, flags: string | number, mode = 0o666): Promise<OpenFile> {
     return new Promise((resolve, reject) => fs.open(path, flags, mode, (error, fd) => (error ? reject(error) : resolve(new OpenFile(fd)))));
-  }
-
-  /**
-   * Opens (and later closes) on the calling thread. For a local file without fsync both are page-cache
-   * work shorter than a thread-pool round trip, whose wake-up of another CPU costs more on a VM.
-   */
-  static openNow(path: string, flags: string | number, mode = 0o666): OpenFile {
-    return new OpenFile(fs.openSync(path, flags, mode), true);
   }
 
   writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }> {
@@ -46,10 +34,6 @@ export class OpenFile {
   }
 
   close(): Promise<void> {
-    if (this.now) {
-      fs.closeSync(this.fd);
-      return Promise.resolve();
-    }
     return new Promise((resolve, reject) => fs.close(this.fd, (error) => (error ? reject(error) : resolve())));
   }
 }
