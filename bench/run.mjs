@@ -1,8 +1,9 @@
 // Benchmark harness for nestjs-tus: W1–W4 against the floor, @tus/server and nestjs-tus (see bench/README.md).
 // Usage: node bench/run.mjs [--reps N] [--workloads W1,W2,W3,W4] [--quick] [--servers floor,tus-server,...]
 //        [--client inproc|child] [--settle S] [--max-other F] [--retries N] [--no-build] [--profile <server id>]
-//        [--out file]
-// Env: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT, BENCH_SETTLE, BENCH_MAX_OTHER, BENCH_RETRIES.
+//        [--warmup N] [--out file]
+// Env: BENCH_REPS, BENCH_WORKLOADS, BENCH_QUICK=1, BENCH_SERVERS, BENCH_CLIENT, BENCH_SETTLE, BENCH_MAX_OTHER, BENCH_RETRIES,
+//      BENCH_WARMUP.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ function parseArgs(argv) {
     settle: process.env.BENCH_SETTLE,
     maxOther: process.env.BENCH_MAX_OTHER,
     retries: process.env.BENCH_RETRIES,
+    warmup: process.env.BENCH_WARMUP,
     build: true,
     profile: undefined,
     out: path.join(BENCH, 'results', 'latest.json'),
@@ -44,11 +46,12 @@ function parseArgs(argv) {
     else if (k === '--settle') o.settle = val();
     else if (k === '--max-other') o.maxOther = val();
     else if (k === '--retries') o.retries = val();
+    else if (k === '--warmup') o.warmup = val();
     else if (k === '--no-build') o.build = false;
     else if (k === '--profile') o.profile = val();
     else if (k === '--out') o.out = path.resolve(val());
     else if (k === '--help' || k === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 5).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 6).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -56,6 +59,8 @@ function parseArgs(argv) {
   o.settle = Number(o.settle ?? (o.quick ? 0 : 10));
   o.maxOther = Number(o.maxOther ?? 0.1);
   o.retries = Number(o.retries ?? (o.quick ? 0 : 2));
+  // The workloads' definition: 50. More shows a server's steady state instead of its first seconds.
+  o.warmup = Number(o.warmup ?? 50);
   o.workloads = (o.workloads ?? 'W1,W2,W3,W4').split(',').map((s) => s.trim().toUpperCase());
   if (!['inproc', 'child'].includes(o.client)) throw new Error('--client must be inproc or child');
   return o;
@@ -84,7 +89,7 @@ const byId = (id) => SERVERS.find((s) => s.id === id);
 const sizes = opts.quick
   ? { big: 32 * MiB, w3Count: 300, w4: 32 * MiB }
   : { big: 256 * MiB, w3Count: 2000, w4: 128 * MiB };
-const common = { warmup: 50, warmupSize: 64 * KiB, headIntervalMs: 20 };
+const common = { warmup: opts.warmup, warmupSize: 64 * KiB, headIntervalMs: 20 };
 const SPECS = {
   W1: { ...common, count: 8, size: sizes.big, concurrency: 4, patchSize: sizes.big },
   W2: { ...common, count: 8, size: sizes.big, concurrency: 4, patchSize: 8 * MiB },
