@@ -61,6 +61,8 @@ function parseArgs(argv) {
   o.retries = Number(o.retries ?? (o.quick ? 0 : 2));
   // The workloads' definition: 50. More shows a server's steady state instead of its first seconds.
   o.warmup = Number(o.warmup ?? 50);
+  // At least one: the HEAD poller probes a warm-up upload.
+  if (!Number.isInteger(o.warmup) || o.warmup < 1) throw new Error('--warmup must be a whole number of uploads, at least 1');
   o.workloads = (o.workloads ?? 'W1,W2,W3,W4').split(',').map((s) => s.trim().toUpperCase());
   if (!['inproc', 'child'].includes(o.client)) throw new Error('--client must be inproc or child');
   return o;
